@@ -1,0 +1,193 @@
+// Outbox: a durable, dedup-keyed store of conversion events on their way to
+// the OpenAI Ads Conversions API.
+//
+//   outbox::Options options;
+//   options.data_dir = "/var/lib/outbox";
+//   auto outbox = outbox::Outbox::Open(options);
+//   std::vector<outbox::EnqueueResult> results;
+//   outbox::Status s = (*outbox)->Enqueue({event}, &results);
+//   // s.ok(): the event is on disk and will be delivered once per key.
+//
+// Every event is stored under its DedupKey. Enqueueing a key that is already
+// stored (in any state) is a harmless duplicate: it is reported, not stored
+// again, and never fails the call.
+//
+// Thread-safety: all methods are thread-safe. Concurrent Enqueue calls share
+// disk syncs (group commit), so throughput grows with concurrency.
+#ifndef OUTBOX_OUTBOX_H_
+#define OUTBOX_OUTBOX_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "outbox/dedup_key.h"
+#include "outbox/event.h"
+#include "outbox/options.h"
+#include "outbox/record.h"
+#include "outbox/status.h"
+
+namespace outbox {
+
+class Store;
+
+struct EnqueueResult {
+  DedupKey key;
+  bool duplicate = false;  // true: the key was already stored (or repeated
+                           // earlier in the same call); nothing was written.
+};
+
+// Application writes committed atomically with a batch of events: the
+// transactional outbox. "Order saved" and "conversion queued" then either
+// both happen or neither does. Column families must be declared in
+// Options::app_column_families.
+class AppWriteBatch {
+ public:
+  struct Op {
+    std::string column_family;
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete the key.
+  };
+  void Put(std::string column_family, std::string key, std::string value) {
+    ops_.push_back({std::move(column_family), std::move(key),
+                    std::move(value)});
+  }
+  void Delete(std::string column_family, std::string key) {
+    ops_.push_back({std::move(column_family), std::move(key), std::nullopt});
+  }
+  const std::vector<Op>& ops() const { return ops_; }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+struct PixelStats {
+  std::string pixel_id;
+  uint64_t pending = 0, in_flight = 0, delivered = 0, dead = 0, expired = 0;
+};
+
+struct Stats {
+  uint64_t pending = 0, in_flight = 0, delivered = 0, dead = 0, expired = 0;
+  std::vector<PixelStats> pixels;  // Sorted by pixel id.
+  // Event timestamp of the oldest PENDING or IN_FLIGHT event; 0 when none.
+  int64_t oldest_pending_timestamp_ms = 0;
+  uint64_t disk_bytes = 0;
+};
+
+struct ListQuery {
+  std::optional<State> state;  // Default: any state.
+  std::string pixel_id;        // Default (empty): any pixel.
+  size_t limit = 100;          // At most this many records per page (1-1000).
+  std::string page_token;      // From RecordPage::next_page_token.
+};
+
+struct RecordPage {
+  std::vector<Record> records;
+  std::string next_page_token;  // Empty on the last page.
+};
+
+struct ReplayOptions {
+  bool dry_run = false;  // Count what would be replayed; change nothing.
+  bool force = false;    // Also replay DELIVERED keys (sends them again).
+};
+
+struct KeyOutcome {
+  DedupKey key;
+  Status status;  // OK, or why this key was not replayed / purged.
+};
+
+struct ReplayResult {
+  uint64_t matched = 0;   // Keys found.
+  uint64_t replayed = 0;  // Keys moved back to PENDING (or would be).
+  std::vector<KeyOutcome> outcomes;  // One per requested key, same order.
+};
+
+struct PurgeResult {
+  uint64_t matched = 0;
+  uint64_t purged = 0;
+  std::vector<KeyOutcome> outcomes;
+};
+
+class Outbox {
+ public:
+  // Opens the outbox in options.data_dir, creating it if needed, and
+  // recovers: records a crash left IN_FLIGHT become PENDING again, to be
+  // resent with the same bytes. Errors: INVALID_ARGUMENT for bad options;
+  // UNAVAILABLE or DATA_LOSS when the database cannot be opened.
+  static StatusOr<std::unique_ptr<Outbox>> Open(const Options& options);
+
+  // Stops background work and closes the database. Blocks until queued
+  // writes have completed.
+  ~Outbox();
+
+  // Validates every event, normalises and hashes raw personal data, and
+  // stores every event whose key is new, all in one atomic write that is
+  // synced to disk before this returns.
+  //
+  // OK means: every event is on disk (or was already), and `results` holds
+  // one entry per event, in order. On any error nothing was stored:
+  //   INVALID_ARGUMENT   an event breaks a rule; the message names each
+  //                      problem as "events[i].field: ...".
+  //   RESOURCE_EXHAUSTED the storage quota is exceeded or the disk is full.
+  //   UNAVAILABLE        shutting down, or storage is recovering; retry.
+  Status Enqueue(std::vector<Event> events,
+                 std::vector<EnqueueResult>* results);
+
+  // As above, and applies `app_writes` in the same atomic write: the
+  // transactional outbox. INVALID_ARGUMENT also for an undeclared column
+  // family. The writes apply even when every event is a duplicate.
+  Status Enqueue(std::vector<Event> events, const AppWriteBatch& app_writes,
+                 std::vector<EnqueueResult>* results);
+
+  // Reads an application value written through AppWriteBatch.
+  // NOT_FOUND if absent; INVALID_ARGUMENT for an undeclared column family.
+  StatusOr<std::string> GetAppValue(const std::string& column_family,
+                                    const std::string& key) const;
+
+  // Returns the record stored under `key`; NOT_FOUND if there is none.
+  StatusOr<Record> Get(const DedupKey& key) const;
+
+  // Counts by state and pixel, and the age of the oldest pending event.
+  StatusOr<Stats> GetStats() const;
+
+  // Lists records matching `query`, one page at a time.
+  // INVALID_ARGUMENT for a limit outside 1-1000 or a bad page token.
+  StatusOr<RecordPage> List(const ListQuery& query) const;
+
+  // Moves DEAD (and, with force, DELIVERED) records back to PENDING with
+  // their attempt budget reset and their history kept. EXPIRED records are
+  // refused (FAILED_PRECONDITION in their outcome): the API would reject
+  // them. Unknown keys get NOT_FOUND outcomes. The call itself fails only
+  // when storage fails.
+  StatusOr<ReplayResult> Replay(const std::vector<DedupKey>& keys,
+                                const ReplayOptions& options);
+
+  // Removes the records of `keys` entirely, in any state except IN_FLIGHT
+  // (FAILED_PRECONDITION outcome: it may be being delivered right now).
+  // A purged key can be enqueued again.
+  StatusOr<PurgeResult> Purge(const std::vector<DedupKey>& keys);
+
+  // Runs one round of retention: drops terminal records whose time has come
+  // (at most `limit`, oldest first) and returns how many it dropped. The
+  // background thread calls this when Options::background_maintenance.
+  StatusOr<size_t> RunMaintenance(size_t limit = 10000);
+
+  // The store underneath, for the delivery engine in this library.
+  Store& store() { return *store_; }
+  const Options& options() const { return options_; }
+
+ private:
+  Outbox(const Options& options, std::unique_ptr<Store> store);
+  void MaintenanceLoop();
+
+  const Options options_;
+  std::unique_ptr<Store> store_;
+  struct Background;
+  std::unique_ptr<Background> background_;
+};
+
+}  // namespace outbox
+
+#endif  // OUTBOX_OUTBOX_H_

@@ -1,0 +1,477 @@
+#include "outbox/src/event_json.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace outbox {
+namespace {
+
+// ---------------------------------------------------------------------------
+// The field mapping: the only place that knows the API's JSON key names.
+// Each line pairs a key with a member. The encoder writes the keys in this
+// order and the parser accepts exactly these keys, so a renamed field is a
+// one-line edit and encoder and parser cannot drift apart.
+
+template <typename S, typename M>
+struct Field {
+  std::string_view name;
+  M S::*member;
+};
+template <typename S, typename M>
+Field(std::string_view, M S::*) -> Field<S, M>;
+
+constexpr auto kContentFields = std::make_tuple(
+    Field{"id", &Content::id}, Field{"group_id", &Content::group_id},
+    Field{"name", &Content::name},
+    Field{"content_type", &Content::content_type},
+    Field{"quantity", &Content::quantity}, Field{"amount", &Content::amount},
+    Field{"currency", &Content::currency},
+    Field{"variant_dict", &Content::variant_dict});
+
+constexpr auto kDataFields = std::make_tuple(
+    Field{"type", &EventData::type}, Field{"amount", &EventData::amount},
+    Field{"currency", &EventData::currency},
+    Field{"plan_id", &EventData::plan_id},
+    Field{"contents", &EventData::contents});
+
+// The raw personal-data lists (UserData::emails, ...) are deliberately absent.
+constexpr auto kUserFields = std::make_tuple(
+    Field{"emails_sha256", &UserData::emails_sha256},
+    Field{"phone_numbers_sha256", &UserData::phone_numbers_sha256},
+    Field{"external_ids_sha256", &UserData::external_ids_sha256},
+    Field{"first_names_sha256", &UserData::first_names_sha256},
+    Field{"last_names_sha256", &UserData::last_names_sha256},
+    Field{"countries", &UserData::countries},
+    Field{"cities", &UserData::cities}, Field{"regions", &UserData::regions},
+    Field{"postal_codes", &UserData::postal_codes},
+    Field{"obref", &UserData::obref},
+    Field{"ip_address", &UserData::ip_address},
+    Field{"user_agent", &UserData::user_agent},
+    Field{"android_advertising_id", &UserData::android_advertising_id});
+
+// Event::pixel_id is deliberately absent: it travels in the URL.
+constexpr auto kEventFields = std::make_tuple(
+    Field{"id", &Event::id}, Field{"type", &Event::type},
+    Field{"custom_event_name", &Event::custom_event_name},
+    Field{"timestamp_ms", &Event::timestamp_ms},
+    Field{"action_source", &Event::action_source},
+    Field{"source_url", &Event::source_url}, Field{"oppref", &Event::oppref},
+    Field{"opt_out", &Event::opt_out}, Field{"user", &Event::user},
+    Field{"data", &Event::data});
+
+constexpr std::string_view kValidateOnlyKey = "validate_only";
+constexpr std::string_view kEventsKey = "events";
+
+// A `custom` event's data may carry advertiser-defined keys.
+bool AllowsExtraKeys(const EventData& data) { return data.type == "custom"; }
+template <typename T>
+bool AllowsExtraKeys(const T&) {
+  return false;
+}
+// ---------------------------------------------------------------------------
+
+constexpr const auto& FieldsOf(const Event*) { return kEventFields; }
+constexpr const auto& FieldsOf(const UserData*) { return kUserFields; }
+constexpr const auto& FieldsOf(const EventData*) { return kDataFields; }
+constexpr const auto& FieldsOf(const Content*) { return kContentFields; }
+
+// Calls f(name, member) for every mapped field of `obj`, in mapping order.
+template <typename T, typename Fn>
+void ForEachField(T& obj, Fn&& f) {
+  std::apply([&](const auto&... x) { (f(x.name, obj.*x.member), ...); },
+             FieldsOf(&obj));
+}
+
+// Calls f(index, member) for the field named `key`; false if there is none.
+template <typename T, typename Fn>
+bool VisitField(T& obj, std::string_view key, Fn&& f) {
+  size_t i = 0;
+  auto visit = [&](const auto& x) {
+    if (x.name != key) return ++i, false;
+    f(i, obj.*x.member);
+    return true;
+  };
+  return std::apply([&](const auto&... x) { return (visit(x) || ...); },
+                    FieldsOf(&obj));
+}
+
+// ----------------------------- Encoding ------------------------------------
+
+constexpr std::array<char, 256> MakeEscapeTable() {
+  std::array<char, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = 'u';
+  table['\b'] = 'b';
+  table['\t'] = 't';
+  table['\n'] = 'n';
+  table['\f'] = 'f';
+  table['\r'] = 'r';
+  table['"'] = '"';
+  table['\\'] = '\\';
+  return table;
+}
+// The characters JSON requires escaping, with rapidjson::Writer's choice of
+// escapes, so both writers produce the same bytes (the tests check this).
+constexpr std::array<char, 256> kEscape = MakeEscapeTable();
+
+// Appends JSON tokens straight into the caller's string. It is faster than
+// rapidjson::Writer over a StringBuffer (bench/encode_bench.cc) because it
+// copies unescaped runs with one append and needs no second copy. It offers
+// the same methods as rapidjson::Writer so the encoder below drives either.
+// UTF-8 passes through unchanged; validation rejects invalid UTF-8 earlier.
+class JsonAppender {
+ public:
+  explicit JsonAppender(std::string* out) : out_(out) {}
+
+  void StartObject() { Open('{'); }
+  void EndObject() { Close('}'); }
+  void StartArray() { Open('['); }
+  void EndArray() { Close(']'); }
+  void Key(const char* s, size_t n) {
+    String(s, n);
+    out_->push_back(':');
+    first_ = true;  // The value that follows takes no comma.
+  }
+  void String(const char* s, size_t n) {
+    Separate();
+    AppendQuoted(std::string_view(s, n));
+  }
+  void Int64(int64_t v) {
+    Separate();
+    char buf[24];
+    auto end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+    out_->append(buf, end - buf);
+  }
+  void Bool(bool v) {
+    Separate();
+    out_->append(v ? "true" : "false");
+  }
+
+ private:
+  void Separate() {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+  }
+  void Open(char c) {
+    Separate();
+    out_->push_back(c);
+    first_ = true;
+  }
+  void Close(char c) {
+    out_->push_back(c);
+    first_ = false;
+  }
+  void AppendQuoted(std::string_view s);
+
+  std::string* out_;
+  bool first_ = true;  // No value yet in the innermost object or array.
+};
+
+void JsonAppender::AppendQuoted(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out_->push_back('"');
+  size_t run = 0;  // Start of the bytes not yet copied.
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const char e = kEscape[c];
+    if (e == 0) continue;
+    out_->append(s.data() + run, i - run);
+    run = i + 1;
+    if (e == 'u') {
+      const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out_->append(esc, sizeof(esc));
+    } else {
+      const char esc[] = {'\\', e};
+      out_->append(esc, sizeof(esc));
+    }
+  }
+  out_->append(s.data() + run, s.size() - run);
+  out_->push_back('"');
+}
+
+// The omission rules: an absent value is not written, key included.
+bool IsAbsent(const std::string& v) { return v.empty(); }
+template <typename T>
+bool IsAbsent(const std::vector<T>& v) {
+  return v.empty();
+}
+bool IsAbsent(const std::map<std::string, std::string>& v) { return v.empty(); }
+template <typename T>
+bool IsAbsent(const std::optional<T>& v) {
+  return !v.has_value();
+}
+bool IsAbsent(int64_t) { return false; }           // timestamp_ms
+bool IsAbsent(const EventData&) { return false; }  // Required by the API.
+bool IsAbsent(const UserData& v) {                 // No empty "user":{}.
+  bool absent = true;
+  ForEachField(v, [&](std::string_view, const auto& x) {
+    absent = absent && IsAbsent(x);
+  });
+  return absent;
+}
+
+rapidjson::SizeType Size(std::string_view s) {
+  return static_cast<rapidjson::SizeType>(s.size());
+}
+
+// Writes any struct that has a field mapping, as an object.
+template <typename W, typename T>
+auto WriteValue(W* w, const T& obj) -> decltype(FieldsOf(&obj), void());
+template <typename W>
+void WriteValue(W* w, const std::string& v) {
+  w->String(v.data(), Size(v));
+}
+template <typename W>
+void WriteValue(W* w, int64_t v) {
+  w->Int64(v);
+}
+template <typename W>
+void WriteValue(W* w, bool v) {
+  w->Bool(v);
+}
+template <typename W, typename T>
+void WriteValue(W* w, const std::optional<T>& v) {
+  WriteValue(w, *v);
+}
+template <typename W, typename T>
+void WriteValue(W* w, const std::vector<T>& v) {
+  w->StartArray();
+  for (const T& item : v) WriteValue(w, item);
+  w->EndArray();
+}
+template <typename W>
+void WriteValue(W* w, const std::map<std::string, std::string>& v) {
+  w->StartObject();
+  for (const auto& [key, value] : v) {
+    w->Key(key.data(), Size(key));
+    WriteValue(w, value);
+  }
+  w->EndObject();
+}
+
+template <typename W, typename T>
+auto WriteValue(W* w, const T& obj) -> decltype(FieldsOf(&obj), void()) {
+  w->StartObject();
+  ForEachField(obj, [w](std::string_view key, const auto& value) {
+    if (IsAbsent(value)) return;
+    w->Key(key.data(), Size(key));
+    WriteValue(w, value);
+  });
+  w->EndObject();
+}
+}  // namespace
+
+void AppendEventJson(const Event& event, std::string* out) {
+  JsonAppender appender(out);
+  WriteValue(&appender, event);
+}
+
+namespace internal {
+
+void AppendEventJsonWithRapidJson(const Event& event, std::string* out) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  WriteValue(&writer, event);
+  out->append(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace internal
+
+std::string BuildRequestBody(const std::vector<std::string_view>& events,
+                             bool validate_only) {
+  const std::string_view flag = validate_only ? "true" : "false";
+  size_t size = kValidateOnlyKey.size() + flag.size() + kEventsKey.size() + 16 +
+                events.size();
+  for (std::string_view e : events) size += e.size();
+  std::string body;
+  body.reserve(size);
+  body.append("{\"").append(kValidateOnlyKey).append("\":").append(flag);
+  body.append(",\"").append(kEventsKey).append("\":[");
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (i > 0) body.push_back(',');
+    body.append(events[i]);
+  }
+  body.append("]}");
+  return body;
+}
+
+// ----------------------------- Parsing -------------------------------------
+
+namespace {
+
+using rapidjson::Value;
+
+// rapidjson 1.1 turns an escaped lone low surrogate ("\uDC00") into the
+// bytes ED B0 80, which are not UTF-8; the API would refuse the whole batch.
+// In valid UTF-8, ED is only ever followed by 80..9F.
+bool HasEncodedSurrogate(std::string_view s) {
+  for (size_t i = s.find('\xED'); i != s.npos; i = s.find('\xED', i + 1)) {
+    if (i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0xA0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Error messages must stay valid UTF-8 (they may end up in logs or RPC
+// replies), so a key that is not is not quoted.
+std::string KeyForMessage(std::string_view key) {
+  if (key.empty()) return "\"\"";
+  if (HasEncodedSurrogate(key)) return "(invalid key)";
+  return std::string(key);
+}
+
+// A JSON path kept as a chain on the stack: it becomes text only when an
+// error needs it, so a successful parse builds no strings.
+struct Path {
+  const Path* parent = nullptr;  // Null for the event object itself.
+  bool is_item = false;          // An array item (index), else a member (key).
+  std::string_view key;
+  size_t index = 0;
+
+  Path Member(std::string_view k) const { return {this, false, k, 0}; }
+  Path Item(size_t i) const { return {this, true, {}, i}; }
+  std::string ToString() const {
+    if (parent == nullptr) return "";
+    std::string s = parent->ToString();
+    if (is_item) return s + "[" + std::to_string(index) + "]";
+    const std::string k = KeyForMessage(key);
+    return parent->parent == nullptr ? k : s + "." + k;
+  }
+};
+
+Status Error(const Path& path, std::string_view what) {
+  std::string where = path.ToString();
+  if (where.empty()) return Status::InvalidArgument(std::string(what));
+  return Status::InvalidArgument(where + ": " + std::string(what));
+}
+
+std::string_view View(const Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+template <typename T>
+Status ReadObject(const Value& v, const Path& path, T* out);
+Status ReadField(const Value& v, const Path& path, Content* out);
+Status ReadField(const Value& v, const Path& path, UserData* out);
+Status ReadField(const Value& v, const Path& path, EventData* out);
+
+Status ReadField(const Value& v, const Path& path, std::string* out) {
+  if (!v.IsString()) return Error(path, "expected a string");
+  out->assign(v.GetString(), v.GetStringLength());
+  if (HasEncodedSurrogate(*out)) return Error(path, "lone UTF-16 surrogate");
+  return Status::Ok();
+}
+// Numbers must be integers that fit int64: 1.5, 1e3 and 2^63 are refused,
+// as the API's integer fields would refuse them.
+Status ReadField(const Value& v, const Path& path, int64_t* out) {
+  if (!v.IsInt64()) return Error(path, "expected an integer");
+  *out = v.GetInt64();
+  return Status::Ok();
+}
+Status ReadField(const Value& v, const Path& path, bool* out) {
+  if (!v.IsBool()) return Error(path, "expected a boolean");
+  *out = v.GetBool();
+  return Status::Ok();
+}
+template <typename T>
+Status ReadField(const Value& v, const Path& path, std::optional<T>* out) {
+  T value{};
+  OUTBOX_RETURN_IF_ERROR(ReadField(v, path, &value));
+  *out = std::move(value);
+  return Status::Ok();
+}
+template <typename T>
+Status ReadField(const Value& v, const Path& path, std::vector<T>* out) {
+  if (!v.IsArray()) return Error(path, "expected an array");
+  out->assign(v.Size(), T{});
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    OUTBOX_RETURN_IF_ERROR(ReadField(v[i], path.Item(i), &(*out)[i]));
+  }
+  return Status::Ok();
+}
+Status ReadField(const Value& v, const Path& path,
+                 std::map<std::string, std::string>* out) {
+  if (!v.IsObject()) return Error(path, "expected an object");
+  for (const auto& m : v.GetObject()) {
+    const Path child = path.Member(View(m.name));
+    std::string key, value;
+    OUTBOX_RETURN_IF_ERROR(ReadField(m.name, child, &key));
+    OUTBOX_RETURN_IF_ERROR(ReadField(m.value, child, &value));
+    if (!out->emplace(std::move(key), std::move(value)).second) {
+      return Error(child, "duplicate key");
+    }
+  }
+  return Status::Ok();
+}
+Status ReadField(const Value& v, const Path& path, Content* out) {
+  return ReadObject(v, path, out);
+}
+Status ReadField(const Value& v, const Path& path, UserData* out) {
+  return ReadObject(v, path, out);
+}
+Status ReadField(const Value& v, const Path& path, EventData* out) {
+  return ReadObject(v, path, out);
+}
+
+// Fills the mapped fields of `out` from the members of `v`. A member that is
+// null counts as absent, as it does for the API's optional fields. Unknown
+// and repeated keys are errors: silently dropping or overriding a value
+// would send something other than what the client meant.
+template <typename T>
+Status ReadObject(const Value& v, const Path& path, T* out) {
+  static_assert(std::tuple_size_v<std::decay_t<decltype(FieldsOf(out))>> <= 32);
+  if (!v.IsObject()) return Error(path, "expected an object");
+  uint32_t seen = 0;  // Bit i: mapped field i was present.
+  std::optional<std::string_view> extra_key;
+  for (const auto& m : v.GetObject()) {
+    const Path child = path.Member(View(m.name));
+    Status status;
+    const bool known = VisitField(*out, child.key, [&](size_t i, auto& f) {
+      if (seen & (1u << i)) {
+        status = Error(child, "duplicate key");
+        return;
+      }
+      seen |= 1u << i;
+      if (!m.value.IsNull()) status = ReadField(m.value, child, &f);
+    });
+    OUTBOX_RETURN_IF_ERROR(status);
+    if (!known && !extra_key) extra_key = child.key;
+  }
+  // Checked after the loop: whether extra keys are allowed can depend on a
+  // field (data.type) that comes after them.
+  if (extra_key && !AllowsExtraKeys(*out)) {
+    return Error(path.Member(*extra_key), "unknown field");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<Event> ParseEventJson(std::string_view json, std::string pixel_id) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
+  if (doc.HasParseError()) {
+    return Status::InvalidArgument(
+        "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) +
+        ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  Event event;
+  OUTBOX_RETURN_IF_ERROR(ReadObject(doc, Path{}, &event));
+  event.pixel_id = std::move(pixel_id);
+  return event;
+}
+
+}  // namespace outbox

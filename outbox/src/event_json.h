@@ -1,0 +1,47 @@
+// The event's JSON wire form, exactly as the Conversions API expects it, and
+// the request body that carries a batch of them.
+//
+// The field mapping between Event and JSON lives in event_json.cc and nowhere
+// else: when the API renames a field, that file is the only one to edit.
+//
+// An event is encoded once, at enqueue; the stored bytes are spliced into
+// every request that carries it, so each resend is byte-identical.
+#ifndef OUTBOX_SRC_EVENT_JSON_H_
+#define OUTBOX_SRC_EVENT_JSON_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "outbox/event.h"
+#include "outbox/status.h"
+
+namespace outbox {
+
+// Appends the JSON object of `event` to `out`: integers as JSON numbers,
+// unset optional fields omitted, user data in the list form, no pixel id
+// (it travels in the URL), no raw personal-data lists.
+void AppendEventJson(const Event& event, std::string* out);
+
+// Parses one event object (as produced by AppendEventJson, or sent by any
+// client to the API). `pixel_id` is copied into the result. INVALID_ARGUMENT
+// names the offending path, e.g. "data.amount: expected an integer".
+StatusOr<Event> ParseEventJson(std::string_view json, std::string pixel_id);
+
+// Returns the request body {"validate_only":...,"events":[e1,e2,...]} built
+// by splicing already-encoded event objects.
+std::string BuildRequestBody(const std::vector<std::string_view>& events,
+                             bool validate_only);
+
+namespace internal {
+
+// The same bytes as AppendEventJson, written by rapidjson::Writer from the
+// same field mapping. Slower; kept as the reference the tests compare the
+// hand-written escaping against, and as the benchmark's baseline.
+void AppendEventJsonWithRapidJson(const Event& event, std::string* out);
+
+}  // namespace internal
+
+}  // namespace outbox
+
+#endif  // OUTBOX_SRC_EVENT_JSON_H_

@@ -1,0 +1,290 @@
+#include "outbox/src/record_ops.h"
+
+#include "outbox/src/record_index.h"
+#include "outbox/src/storage_keys.h"
+
+namespace outbox {
+namespace {
+
+constexpr size_t kMaxExpiredPerClaim = 10000;
+
+void AppendAttempt(const Attempt& attempt, uint32_t max_history, Record* r) {
+  r->attempts.push_back(attempt);
+  if (max_history == 0) max_history = 1;
+  if (r->attempts.size() > max_history) {
+    r->attempts.erase(r->attempts.begin(),
+                      r->attempts.end() - static_cast<long>(max_history));
+  }
+}
+
+void SetState(State state, int64_t now_ms, Record* r) {
+  r->state = state;
+  r->state_changed_ms = now_ms;
+}
+
+// Applies `change` to each record of `keys` that is currently in `from`.
+template <typename Fn>
+Status TransitionEach(WriteTxn& txn, const std::vector<std::string>& keys,
+                      State from, Fn change) {
+  for (const std::string& key : keys) {
+    StatusOr<Record> before = txn.Get(key);
+    if (before.status().code() == StatusCode::kNotFound) continue;
+    if (!before.ok()) return before.status();
+    if (before->state != from) continue;
+    Record after = *before;
+    change(&after);
+    txn.Update(*before, after);
+  }
+  return Status::Ok();
+}
+
+// Collects up to `limit` record keys from a time-ordered index (retry, gc)
+// whose time is <= now.
+StatusOr<std::vector<std::string>> KeysDueBy(WriteTxn& txn, IndexCf cf,
+                                             int64_t now_ms, size_t limit) {
+  std::vector<std::string> keys;
+  Status s = txn.ScanIndex(cf, "", [&](std::string_view index_key) {
+    int64_t at;
+    std::string_view record_key;
+    if (!ParseTimeKey(index_key, &at, &record_key) || at > now_ms) {
+      return false;
+    }
+    keys.emplace_back(record_key);
+    return keys.size() < limit;
+  });
+  if (!s.ok()) return s;
+  return keys;
+}
+
+}  // namespace
+
+Status EnqueueOp(WriteTxn& txn, int64_t now_ms,
+                 const std::vector<PreparedEvent>& events,
+                 const AppWriteBatch* app_writes,
+                 std::vector<EnqueueResult>* results) {
+  OUTBOX_RETURN_IF_ERROR(txn.store().CheckQuota());
+  results->clear();
+  results->reserve(events.size());
+  for (const PreparedEvent& event : events) {
+    bool duplicate = txn.Exists(event.record_key);
+    if (!duplicate) {
+      Record record(event.key);
+      record.state = State::kPending;
+      record.event_json = event.json;
+      record.timestamp_ms = event.timestamp_ms;
+      record.enqueued_ms = now_ms;
+      record.state_changed_ms = now_ms;
+      txn.Insert(record);
+    }
+    results->push_back({event.key, duplicate});
+  }
+  if (app_writes == nullptr) return Status::Ok();
+  for (const AppWriteBatch::Op& op : app_writes->ops()) {
+    OUTBOX_RETURN_IF_ERROR(
+        op.value ? txn.AppPut(op.column_family, op.key, *op.value)
+                 : txn.AppDelete(op.column_family, op.key));
+  }
+  return Status::Ok();
+}
+
+Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim) {
+  std::vector<std::string> to_claim, to_expire;
+  size_t bytes = 0;
+  Status scanned = txn.ScanIndex(
+      IndexCf::kDue, PixelPrefix(request.pixel_id),
+      [&](std::string_view due_key) {
+        int64_t deadline;
+        std::string_view record_key;
+        if (!ParseDueKey(due_key, &deadline, &record_key)) return true;
+        if (deadline - request.expiry_margin_ms <= request.now_ms) {
+          to_expire.emplace_back(record_key);
+          // Expiring costs no request, so keep going, but bound the group.
+          return to_expire.size() < kMaxExpiredPerClaim;
+        }
+        to_claim.emplace_back(record_key);
+        return to_claim.size() < request.max_events;
+      });
+  OUTBOX_RETURN_IF_ERROR(scanned);
+  OUTBOX_RETURN_IF_ERROR(
+      TransitionEach(txn, to_expire, State::kPending, [&](Record* r) {
+        SetState(State::kExpired, request.now_ms, r);
+        r->last_error =
+            "expired: the event is too close to (or past) the API's 7-day "
+            "limit to be sent";
+      }));
+  claim->expired = to_expire.size();
+  for (const std::string& key : to_claim) {
+    StatusOr<Record> before = txn.Get(key);
+    if (!before.ok()) return before.status();
+    if (bytes > 0 && bytes + before->event_json.size() > request.max_bytes) {
+      break;  // The byte cap: the rest waits for the next batch.
+    }
+    bytes += before->event_json.size();
+    Record after = *before;
+    SetState(State::kInFlight, request.now_ms, &after);
+    txn.Update(*before, after);
+    claim->records.push_back(std::move(after));
+  }
+  return Status::Ok();
+}
+
+Status MarkDeliveredOp(WriteTxn& txn, const std::vector<std::string>& keys,
+                       const Attempt& attempt, int64_t now_ms,
+                       bool keep_payload, uint32_t max_history) {
+  return TransitionEach(txn, keys, State::kInFlight, [&](Record* r) {
+    SetState(State::kDelivered, now_ms, r);
+    r->delivered_ms = now_ms;
+    r->attempt_count++;
+    r->last_error.clear();
+    if (!keep_payload) r->event_json.clear();
+    AppendAttempt(attempt, max_history, r);
+  });
+}
+
+Status MarkRetryOp(WriteTxn& txn, const std::vector<std::string>& keys,
+                   const Attempt& attempt, int64_t next_attempt_ms,
+                   bool count_attempt, int64_t now_ms, uint32_t max_history) {
+  return TransitionEach(txn, keys, State::kInFlight, [&](Record* r) {
+    SetState(State::kPending, now_ms, r);
+    r->next_attempt_ms = next_attempt_ms;
+    if (count_attempt) r->attempt_count++;
+    r->last_error = attempt.transport_error.empty()
+                        ? "HTTP " + std::to_string(attempt.http_status)
+                        : attempt.transport_error;
+    AppendAttempt(attempt, max_history, r);
+  });
+}
+
+Status MarkDeadOp(WriteTxn& txn, const std::vector<std::string>& keys,
+                  const Attempt& attempt, const std::string& reason,
+                  int64_t now_ms, uint32_t max_history) {
+  return TransitionEach(txn, keys, State::kInFlight, [&](Record* r) {
+    SetState(State::kDead, now_ms, r);
+    r->attempt_count++;
+    r->last_error = reason;
+    AppendAttempt(attempt, max_history, r);
+  });
+}
+
+Status RecoverInFlightOp(WriteTxn& txn, int64_t now_ms, size_t* recovered) {
+  std::vector<std::string> keys;
+  std::string prefix = ByStatePrefix(State::kInFlight);
+  OUTBOX_RETURN_IF_ERROR(
+      txn.ScanIndex(IndexCf::kByState, prefix, [&](std::string_view key) {
+        keys.emplace_back(key.substr(prefix.size()));
+        return true;
+      }));
+  *recovered = keys.size();
+  return TransitionEach(txn, keys, State::kInFlight, [&](Record* r) {
+    SetState(State::kPending, now_ms, r);
+    r->next_attempt_ms = 0;
+    r->last_error =
+        "delivery interrupted by a restart; resending with the same id";
+  });
+}
+
+Status PromoteRetriesOp(WriteTxn& txn, int64_t now_ms, size_t limit,
+                        size_t* promoted) {
+  StatusOr<std::vector<std::string>> keys =
+      KeysDueBy(txn, IndexCf::kRetry, now_ms, limit);
+  if (!keys.ok()) return keys.status();
+  *promoted = keys->size();
+  return TransitionEach(txn, *keys, State::kPending,
+                        [](Record* r) { r->next_attempt_ms = 0; });
+}
+
+Status SweepRetentionOp(WriteTxn& txn, int64_t now_ms, size_t limit,
+                        size_t* dropped) {
+  StatusOr<std::vector<std::string>> keys =
+      KeysDueBy(txn, IndexCf::kGc, now_ms, limit);
+  if (!keys.ok()) return keys.status();
+  *dropped = 0;
+  for (const std::string& key : *keys) {
+    StatusOr<Record> record = txn.Get(key);
+    if (!record.ok()) continue;
+    txn.Remove(*record);
+    ++*dropped;
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Status ReplayOne(WriteTxn& txn, const Record& before,
+                 const ReplayOptions& options, int64_t now_ms) {
+  switch (before.state) {
+    case State::kDead:
+      break;
+    case State::kDelivered:
+      if (options.force) break;
+      return Status::FailedPrecondition(
+          "already DELIVERED; replaying would send it again (use force)");
+    case State::kExpired:
+      return Status::FailedPrecondition(
+          "EXPIRED: the API rejects events older than 7 days");
+    case State::kPending:
+    case State::kInFlight:
+      return Status::FailedPrecondition(std::string("already ") +
+                                        StateName(before.state));
+  }
+  if (before.event_json.empty()) {
+    return Status::FailedPrecondition(
+        "the event's payload was not retained; nothing to resend");
+  }
+  if (options.dry_run) return Status::Ok();
+  Record after = before;
+  SetState(State::kPending, now_ms, &after);
+  after.next_attempt_ms = 0;
+  after.attempt_count = 0;
+  after.delivered_ms = 0;
+  after.replay_count++;
+  after.last_error = options.force && before.state == State::kDelivered
+                         ? "replayed with force after delivery"
+                         : "replayed by operator";
+  txn.Update(before, after);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ReplayOp(WriteTxn& txn, const std::vector<DedupKey>& keys,
+                const ReplayOptions& options, int64_t now_ms,
+                ReplayResult* result) {
+  for (const DedupKey& key : keys) {
+    StatusOr<Record> before = txn.Get(RecordKey(key));
+    if (!before.ok() && before.status().code() != StatusCode::kNotFound) {
+      return before.status();
+    }
+    Status outcome = before.ok() ? ReplayOne(txn, *before, options, now_ms)
+                                 : before.status();
+    if (before.ok()) result->matched++;
+    if (outcome.ok()) result->replayed++;
+    result->outcomes.push_back({key, std::move(outcome)});
+  }
+  return Status::Ok();
+}
+
+Status PurgeOp(WriteTxn& txn, const std::vector<DedupKey>& keys,
+               PurgeResult* result) {
+  for (const DedupKey& key : keys) {
+    StatusOr<Record> before = txn.Get(RecordKey(key));
+    if (!before.ok() && before.status().code() != StatusCode::kNotFound) {
+      return before.status();
+    }
+    Status outcome = before.status();
+    if (before.ok()) {
+      result->matched++;
+      if (before->state == State::kInFlight) {
+        outcome = Status::FailedPrecondition(
+            "IN_FLIGHT: it may be being delivered; pause delivery first");
+      } else {
+        txn.Remove(*before);
+        result->purged++;
+      }
+    }
+    result->outcomes.push_back({key, std::move(outcome)});
+  }
+  return Status::Ok();
+}
+
+}  // namespace outbox

@@ -1,0 +1,57 @@
+// Byte encodings of the keys in each column family (docs/design.md has the
+// table). All integers are big-endian so that RocksDB's bytewise order is
+// numeric order.
+//
+//   records   RecordKey                                  -> StoredRecord
+//   due       PixelPrefix | be64 deadline_ms | RecordKey  -> ""
+//   retry     be64 next_attempt_ms | RecordKey            -> ""
+//   inflight  RecordKey                                   -> ""
+//   gc        be64 drop_at_ms | RecordKey                 -> ""
+//   meta      "count/" state pixel                        -> be64 count
+//
+// RecordKey = u8 len(pixel) | pixel | u8 len(event name) | event name | id,
+// so all keys of one pixel share the prefix PixelPrefix(pixel).
+#ifndef OUTBOX_SRC_STORAGE_KEYS_H_
+#define OUTBOX_SRC_STORAGE_KEYS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "outbox/dedup_key.h"
+#include "outbox/record.h"
+#include "outbox/status.h"
+
+namespace outbox {
+
+std::string RecordKey(const DedupKey& key);
+// DATA_LOSS when `bytes` is not a RecordKey.
+StatusOr<DedupKey> DecodeRecordKey(std::string_view bytes);
+// The pixel id a RecordKey starts with (no validation beyond framing).
+std::string_view PixelOfRecordKey(std::string_view record_key);
+
+std::string PixelPrefix(std::string_view pixel_id);
+
+// due: the pixel's prefix, then the deadline, then the record key.
+std::string DueKey(std::string_view record_key, int64_t deadline_ms);
+// False when `due_key` is malformed.
+bool ParseDueKey(std::string_view due_key, int64_t* deadline_ms,
+                 std::string_view* record_key);
+
+// retry and gc: a time, then the record key.
+std::string TimeKey(int64_t time_ms, std::string_view record_key);
+bool ParseTimeKey(std::string_view time_key, int64_t* time_ms,
+                  std::string_view* record_key);
+
+std::string CounterKey(State state, std::string_view pixel_id);
+inline constexpr std::string_view kCounterPrefix = "count/";
+// False when `key` is not a counter key.
+bool ParseCounterKey(std::string_view key, State* state,
+                     std::string_view* pixel_id);
+
+void AppendBigEndian64(uint64_t v, std::string* out);
+uint64_t ReadBigEndian64(std::string_view bytes);
+
+}  // namespace outbox
+
+#endif  // OUTBOX_SRC_STORAGE_KEYS_H_

@@ -1,0 +1,357 @@
+#include "outbox/src/store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/sst_file_manager.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+
+#include "outbox/src/private_file_system.h"
+#include "outbox/src/record_codec.h"
+#include "outbox/src/storage_keys.h"
+
+namespace outbox {
+namespace {
+
+constexpr char kRecordsCf[] = "records";
+constexpr char kMetaCf[] = "meta";
+constexpr char kAppCfPrefix[] = "app.";
+const std::pair<IndexCf, const char*> kIndexCfs[] = {
+    {IndexCf::kByState, "by_state"},
+    {IndexCf::kDue, "due"},
+    {IndexCf::kRetry, "retry"},
+    {IndexCf::kGc, "gc"},
+};
+// A write group holds at most this many operations, bounding the latency a
+// burst adds to the callers queued behind it.
+constexpr size_t kMaxOpsPerGroup = 4096;
+
+// Maps a RocksDB error to the code that tells the caller what to do.
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  std::string msg = what + ": " + s.ToString();
+  if (s.ok()) return Status::Ok();
+  if (s.IsNoSpace() || s.subcode() == rocksdb::Status::kSpaceLimit) {
+    return Status::ResourceExhausted(msg + " (free disk space, then retry)");
+  }
+  if (s.IsCorruption()) return Status::DataLoss(msg);
+  if (s.IsIOError() || s.IsBusy() || s.IsTryAgain() || s.IsIncomplete()) {
+    return Status::Unavailable(msg);
+  }
+  return Status::Internal(msg);
+}
+
+Status MakeDataDir(const std::string& dir) {
+  if (dir.empty()) return Status::InvalidArgument("data_dir: required");
+  // Each missing level is created private: the data includes hashed
+  // personal data and must not be world-readable.
+  for (size_t pos = 1; pos != std::string::npos;) {
+    pos = dir.find('/', pos + 1);
+    std::string part = dir.substr(0, pos);
+    if (mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Status::Unavailable("cannot create data directory " + part +
+                                 ": " + std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
+rocksdb::ColumnFamilyOptions RecordsCfOptions() {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  // Enqueue probes every key for a duplicate; most probes miss, which the
+  // Bloom filter answers without reading a block.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = false;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.memtable_whole_key_filtering = true;
+  cf.memtable_prefix_bloom_size_ratio = 0.02;
+  return cf;
+}
+
+}  // namespace
+
+Store::Store(StoreOptions options) : options_(std::move(options)) {}
+
+StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  for (const std::string& name : options.app_column_families) {
+    if (name.empty() || name.find('/') != std::string::npos) {
+      return Status::InvalidArgument(
+          "app_column_families: names must be non-empty and contain no '/'");
+    }
+  }
+  OUTBOX_RETURN_IF_ERROR(MakeDataDir(options.data_dir));
+  std::unique_ptr<Store> store(new Store(options));
+  OUTBOX_RETURN_IF_ERROR(store->OpenDb());
+  OUTBOX_RETURN_IF_ERROR(store->LoadCounters());
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+Status Store::OpenDb() {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  env_ = NewPrivateEnv();  // Files 0600.
+  db_options.env = env_.get();
+  // With an SstFileManager RocksDB recovers by itself from "no space" once
+  // space returns, instead of staying read-only until reopened.
+  db_options.sst_file_manager.reset(
+      rocksdb::NewSstFileManager(db_options.env));
+
+  std::vector<std::string> existing;
+  rocksdb::DB::ListColumnFamilies(db_options, options_.data_dir, &existing)
+      .PermitUncheckedError();  // Fails on a new database: nothing exists.
+  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,
+                                    kRecordsCf, kMetaCf};
+  for (const auto& [cf, name] : kIndexCfs) names.push_back(name);
+  for (const auto& app : options_.app_column_families) {
+    names.push_back(kAppCfPrefix + app);
+  }
+  for (const auto& name : existing) {  // Open all, or RocksDB refuses.
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(name);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : names) {
+    descriptors.emplace_back(name, name == kRecordsCf
+                                       ? RecordsCfOptions()
+                                       : rocksdb::ColumnFamilyOptions());
+  }
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options_.data_dir,
+                                        descriptors, &handles_, &db);
+  if (!s.ok()) {
+    return FromRocks(s, "cannot open outbox database in " + options_.data_dir);
+  }
+  db_.reset(db);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
+    if (name == kRecordsCf) records_ = handles_[i];
+    if (name == kMetaCf) meta_ = handles_[i];
+    for (const auto& [cf, cf_name] : kIndexCfs) {
+      if (name == cf_name) index_cfs_[cf] = handles_[i];
+    }
+    if (name.rfind(kAppCfPrefix, 0) == 0) {
+      app_cfs_[name.substr(strlen(kAppCfPrefix))] = handles_[i];
+    }
+  }
+  return Status::Ok();
+}
+
+Status Store::LoadCounters() {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  for (it->Seek(kCounterPrefix); it->Valid(); it->Next()) {
+    State state;
+    std::string_view pixel;
+    if (!ParseCounterKey(it->key().ToStringView(), &state, &pixel)) break;
+    counters_[{state, std::string(pixel)}] =
+        static_cast<int64_t>(ReadBigEndian64(it->value().ToStringView()));
+  }
+  return FromRocks(it->status(), "cannot read counters");
+}
+
+Store::~Store() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  if (db_) db_->Close().PermitUncheckedError();
+}
+
+Status Store::Commit(Op op) {
+  std::promise<Status> promise;
+  std::future<Status> result = promise.get_future();
+  CommitAsync(std::move(op),
+              [&promise](Status s) { promise.set_value(std::move(s)); });
+  return result.get();
+}
+
+void Store::CommitAsync(Op op, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (!stopping_) {
+      queue_.push_back({std::move(op), std::move(done)});
+      queue_cv_.notify_one();
+      return;
+    }
+  }
+  done(Status::Unavailable("outbox is shutting down; retry on another "
+                           "instance or after restart"));
+}
+
+void Store::WriterLoop() {
+  std::vector<Pending> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is done
+      while (!queue_.empty() && group.size() < kMaxOpsPerGroup) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunGroup(&group);
+    group.clear();
+  }
+}
+
+void Store::RunGroup(std::vector<Pending>* group) {
+  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0,
+                                     /*overwrite_key=*/true);
+  CounterMap group_deltas;
+  std::vector<Status> results;
+  results.reserve(group->size());
+  for (Pending& pending : *group) {
+    WriteTxn txn(*this, batch);
+    batch.SetSavePoint();
+    Status s = pending.op(txn);
+    if (s.ok()) {
+      batch.PopSavePoint().PermitUncheckedError();
+      for (const auto& [key, delta] : txn.deltas_) group_deltas[key] += delta;
+    } else {
+      batch.RollbackToSavePoint().PermitUncheckedError();
+    }
+    results.push_back(std::move(s));
+  }
+  Status written = WriteGroup(&batch, group_deltas);
+  for (size_t i = 0; i < group->size(); ++i) {
+    Status& s = results[i];
+    (*group)[i].done(s.ok() ? written : std::move(s));
+  }
+}
+
+Status Store::WriteGroup(rocksdb::WriteBatchWithIndex* batch,
+                         const CounterMap& deltas) {
+  if (batch->GetWriteBatch()->Count() == 0 && deltas.empty()) {
+    return Status::Ok();
+  }
+  CounterMap updated;
+  {
+    std::lock_guard<std::mutex> lock(counters_mu_);
+    for (const auto& [key, delta] : deltas) {
+      auto it = counters_.find(key);
+      updated[key] = (it == counters_.end() ? 0 : it->second) + delta;
+    }
+  }
+  for (const auto& [key, value] : updated) {
+    std::string bytes;
+    AppendBigEndian64(static_cast<uint64_t>(std::max<int64_t>(value, 0)),
+                      &bytes);
+    batch->Put(meta_, CounterKey(key.first, key.second), bytes)
+        .PermitUncheckedError();
+  }
+  if (needs_resume_) {
+    // A failed write (e.g. disk full) may leave RocksDB read-only until it
+    // is told to resume; doing so here retries recovery on each new group.
+    db_->Resume().PermitUncheckedError();
+  }
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  rocksdb::Status s = db_->Write(sync, batch->GetWriteBatch());
+  needs_resume_ = !s.ok();
+  if (!s.ok()) return FromRocks(s, "cannot write to the outbox database");
+  std::lock_guard<std::mutex> lock(counters_mu_);
+  for (auto& [key, value] : updated) counters_[key] = value;
+  return Status::Ok();
+}
+
+rocksdb::ColumnFamilyHandle* Store::IndexHandle(IndexCf cf) const {
+  return index_cfs_.at(cf);
+}
+
+rocksdb::ColumnFamilyHandle* Store::AppHandle(std::string_view name) const {
+  auto it = app_cfs_.find(name);
+  return it == app_cfs_.end() ? nullptr : it->second;
+}
+
+StatusOr<Record> Store::Get(std::string_view record_key) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), records_, record_key, &value);
+  if (s.IsNotFound()) return Status::NotFound("no such record");
+  if (!s.ok()) return FromRocks(s, "cannot read record");
+  StatusOr<DedupKey> key = DecodeRecordKey(record_key);
+  if (!key.ok()) return key.status();
+  return DecodeRecord(*key, value);
+}
+
+namespace {
+
+Status ScanCf(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+              std::string_view prefix, std::string_view start,
+              const Store::ScanFn& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions(), cf));
+  it->Seek(start > prefix ? start : prefix);
+  for (; it->Valid(); it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    if (key.substr(0, prefix.size()) != prefix) break;
+    if (!fn(key, it->value().ToStringView())) break;
+  }
+  return FromRocks(it->status(), "cannot scan the outbox database");
+}
+
+}  // namespace
+
+Status Store::Scan(IndexCf cf, std::string_view prefix, std::string_view start,
+                   const ScanFn& fn) const {
+  return ScanCf(db_.get(), IndexHandle(cf), prefix, start, fn);
+}
+
+Status Store::ScanRecords(std::string_view prefix, std::string_view start,
+                          const ScanFn& fn) const {
+  return ScanCf(db_.get(), records_, prefix, start, fn);
+}
+
+CounterMap Store::Counters() const {
+  std::lock_guard<std::mutex> lock(counters_mu_);
+  return counters_;
+}
+
+uint64_t Store::DiskBytes() const {
+  // The WAL is not counted: its live part mirrors the memtables.
+  uint64_t sst = 0, memtables = 0;
+  db_->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &sst);
+  db_->GetAggregatedIntProperty("rocksdb.size-all-mem-tables", &memtables);
+  return sst + memtables;
+}
+
+Status Store::CheckQuota() const {
+  if (options_.max_disk_bytes == 0) return Status::Ok();
+  uint64_t used = DiskBytes();
+  if (used <= options_.max_disk_bytes) return Status::Ok();
+  return Status::ResourceExhausted(
+      "outbox storage quota exceeded: " + std::to_string(used) + " of " +
+      std::to_string(options_.max_disk_bytes) +
+      " bytes used; deliver or purge records, or raise max_disk_bytes");
+}
+
+StatusOr<std::string> Store::GetAppValue(std::string_view column_family,
+                                         std::string_view key) const {
+  rocksdb::ColumnFamilyHandle* cf = AppHandle(column_family);
+  if (cf == nullptr) {
+    return Status::InvalidArgument("column family '" +
+                                   std::string(column_family) +
+                                   "' is not in Options::app_column_families");
+  }
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf, key, &value);
+  if (s.IsNotFound()) return Status::NotFound("no such key");
+  if (!s.ok()) return FromRocks(s, "cannot read application value");
+  return value;
+}
+
+}  // namespace outbox

@@ -1,0 +1,192 @@
+// Store: the RocksDB database behind an Outbox, and its single writer.
+//
+// Every mutation is a function run on one writer thread inside a *write
+// group*: the writer takes everything queued, runs each operation against a
+// WriteTxn (which sees the writes of earlier operations of the same group),
+// and commits the whole group with one synced write. Concurrent callers thus
+// share fsyncs (group commit), and because one thread applies all mutations,
+// check-then-write operations (dedup, state transitions) cannot race.
+//
+// Readers (Get, scans) read committed data directly, from any thread.
+//
+// Thread-safety: all public methods are thread-safe.
+#ifndef OUTBOX_SRC_STORE_H_
+#define OUTBOX_SRC_STORE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "outbox/record.h"
+#include "outbox/status.h"
+#include "outbox/src/record_index.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+class Env;
+class Iterator;
+class WriteBatchWithIndex;
+}  // namespace rocksdb
+
+namespace outbox {
+
+struct StoreOptions {
+  std::string data_dir;
+  std::vector<std::string> app_column_families;
+  uint64_t max_disk_bytes = 0;  // 0: no quota.
+  RetentionPolicy retention;
+};
+
+// Counts of records by (state, pixel).
+using CounterMap = std::map<std::pair<State, std::string>, int64_t>;
+
+class WriteTxn;
+
+class Store {
+ public:
+  using Op = std::function<Status(WriteTxn&)>;
+  using Done = std::function<void(Status)>;
+
+  // Opens (creating if needed) the database in options.data_dir.
+  // INVALID_ARGUMENT for bad options, UNAVAILABLE / INTERNAL when RocksDB
+  // cannot open the directory (the message says why).
+  static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  // Stops the writer after the queued operations and closes the database.
+  ~Store();
+
+  // Runs `op` in the next write group and blocks until the group is durable.
+  // Returns op's error (its writes discarded), the write's error, or OK once
+  // op's writes are synced to disk.
+  Status Commit(Op op);
+
+  // As Commit, but returns at once; `done` runs on the writer thread after
+  // the group is durable (or failed). `done` must not block.
+  void CommitAsync(Op op, Done done);
+
+  // Reads the committed record stored under `record_key`. NOT_FOUND if none.
+  StatusOr<Record> Get(std::string_view record_key) const;
+
+  using ScanFn = std::function<bool(std::string_view key,
+                                    std::string_view value)>;
+  // Calls fn(key, value) for the committed entries of index `cf` in key
+  // order, from the first key >= max(prefix, start), while fn returns true
+  // and keys begin with `prefix`.
+  Status Scan(IndexCf cf, std::string_view prefix, std::string_view start,
+              const ScanFn& fn) const;
+  // Same, over the records column family (value: an encoded record).
+  Status ScanRecords(std::string_view prefix, std::string_view start,
+                     const ScanFn& fn) const;
+
+  // Record counts by state and pixel, as of the last committed group.
+  CounterMap Counters() const;
+
+  // Bytes the database holds: SST files on disk plus memtables.
+  uint64_t DiskBytes() const;
+
+  // RESOURCE_EXHAUSTED when the quota is set and exceeded.
+  Status CheckQuota() const;
+
+  // Reads an application value (transactional outbox). NOT_FOUND if absent,
+  // INVALID_ARGUMENT for an undeclared column family.
+  StatusOr<std::string> GetAppValue(std::string_view column_family,
+                                    std::string_view key) const;
+
+  const RetentionPolicy& retention() const { return options_.retention; }
+
+ private:
+  friend class WriteTxn;
+  struct Pending {
+    Op op;
+    Done done;
+  };
+
+  explicit Store(StoreOptions options);
+  Status OpenDb();
+  Status LoadCounters();
+  void WriterLoop();
+  void RunGroup(std::vector<Pending>* group);
+  Status WriteGroup(rocksdb::WriteBatchWithIndex* batch,
+                    const CounterMap& deltas);
+  rocksdb::ColumnFamilyHandle* IndexHandle(IndexCf cf) const;
+  rocksdb::ColumnFamilyHandle* AppHandle(std::string_view name) const;
+
+  const StoreOptions options_;
+  std::unique_ptr<rocksdb::Env> env_;  // Outlives db_.
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned by db_
+  rocksdb::ColumnFamilyHandle* records_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> app_cfs_;
+  std::map<IndexCf, rocksdb::ColumnFamilyHandle*> index_cfs_;
+
+  mutable std::mutex counters_mu_;
+  CounterMap counters_;  // guarded by counters_mu_
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;      // guarded by queue_mu_
+  bool needs_resume_ = false;  // writer thread only
+  std::thread writer_;
+};
+
+// The view and the write set of one operation inside a write group.
+// Only ever used on the writer thread, for the duration of one operation.
+class WriteTxn {
+ public:
+  // Reads the record under `record_key`, including writes made earlier in
+  // this group. NOT_FOUND if absent; DATA_LOSS if undecodable.
+  StatusOr<Record> Get(std::string_view record_key);
+  bool Exists(std::string_view record_key);
+
+  // Writes `record` (a new key), with its index entries and counters.
+  void Insert(const Record& record);
+  // Replaces `before` (as read from this txn) with `after` (same key).
+  void Update(const Record& before, const Record& after);
+  // Removes `before` (as read from this txn) and its index entries.
+  void Remove(const Record& before);
+
+  // Application writes of the transactional outbox. INVALID_ARGUMENT for a
+  // column family not declared in Options::app_column_families.
+  Status AppPut(std::string_view column_family, std::string_view key,
+                std::string_view value);
+  Status AppDelete(std::string_view column_family, std::string_view key);
+
+  // Visits index keys of `cf` with `prefix`, in order, as of this group,
+  // while fn returns true. Do not write inside fn; collect, then write.
+  Status ScanIndex(IndexCf cf, std::string_view prefix,
+                   const std::function<bool(std::string_view)>& fn);
+
+  const Store& store() const { return store_; }
+
+ private:
+  friend class Store;
+  WriteTxn(Store& store, rocksdb::WriteBatchWithIndex& batch)
+      : store_(store), batch_(batch) {}
+  void PutIndex(const std::vector<IndexEntry>& entries,
+                const std::vector<IndexEntry>& except);
+  void DeleteIndex(const std::vector<IndexEntry>& entries,
+                   const std::vector<IndexEntry>& except);
+  void Count(const Record& record, int delta);
+
+  Store& store_;
+  rocksdb::WriteBatchWithIndex& batch_;
+  CounterMap deltas_;  // this operation's counter changes
+};
+
+}  // namespace outbox
+
+#endif  // OUTBOX_SRC_STORE_H_

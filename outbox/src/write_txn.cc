@@ -1,0 +1,127 @@
+// WriteTxn: one operation's view of, and writes to, the current write group.
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <algorithm>
+
+#include "outbox/src/record_codec.h"
+#include "outbox/src/storage_keys.h"
+#include "outbox/src/store.h"
+
+namespace outbox {
+namespace {
+
+bool Contains(const std::vector<IndexEntry>& entries, const IndexEntry& e) {
+  return std::find(entries.begin(), entries.end(), e) != entries.end();
+}
+
+}  // namespace
+
+StatusOr<Record> WriteTxn::Get(std::string_view record_key) {
+  std::string value;
+  rocksdb::Status s = batch_.GetFromBatchAndDB(
+      store_.db_.get(), rocksdb::ReadOptions(), store_.records_, record_key,
+      &value);
+  if (s.IsNotFound()) return Status::NotFound("no such record");
+  if (!s.ok()) return Status::Unavailable("cannot read record: " + s.ToString());
+  StatusOr<DedupKey> key = DecodeRecordKey(record_key);
+  if (!key.ok()) return key.status();
+  return DecodeRecord(*key, value);
+}
+
+bool WriteTxn::Exists(std::string_view record_key) {
+  std::string value;
+  return batch_
+      .GetFromBatchAndDB(store_.db_.get(), rocksdb::ReadOptions(),
+                         store_.records_, record_key, &value)
+      .ok();
+}
+
+void WriteTxn::Insert(const Record& record) {
+  std::string key = RecordKey(record.key);
+  batch_.Put(store_.records_, key, EncodeRecord(record)).PermitUncheckedError();
+  PutIndex(IndexEntriesFor(record, key, store_.retention()), {});
+  Count(record, +1);
+}
+
+void WriteTxn::Update(const Record& before, const Record& after) {
+  std::string key = RecordKey(after.key);
+  auto old_entries = IndexEntriesFor(before, key, store_.retention());
+  auto new_entries = IndexEntriesFor(after, key, store_.retention());
+  DeleteIndex(old_entries, new_entries);
+  PutIndex(new_entries, old_entries);
+  batch_.Put(store_.records_, key, EncodeRecord(after)).PermitUncheckedError();
+  if (before.state != after.state) {
+    Count(before, -1);
+    Count(after, +1);
+  }
+}
+
+void WriteTxn::Remove(const Record& before) {
+  std::string key = RecordKey(before.key);
+  DeleteIndex(IndexEntriesFor(before, key, store_.retention()), {});
+  batch_.Delete(store_.records_, key).PermitUncheckedError();
+  Count(before, -1);
+}
+
+void WriteTxn::PutIndex(const std::vector<IndexEntry>& entries,
+                        const std::vector<IndexEntry>& except) {
+  for (const IndexEntry& e : entries) {
+    if (Contains(except, e)) continue;
+    batch_.Put(store_.IndexHandle(e.cf), e.key, e.value).PermitUncheckedError();
+  }
+}
+
+void WriteTxn::DeleteIndex(const std::vector<IndexEntry>& entries,
+                           const std::vector<IndexEntry>& except) {
+  for (const IndexEntry& e : entries) {
+    if (Contains(except, e)) continue;
+    batch_.Delete(store_.IndexHandle(e.cf), e.key).PermitUncheckedError();
+  }
+}
+
+void WriteTxn::Count(const Record& record, int delta) {
+  deltas_[{record.state, record.key.pixel_id()}] += delta;
+}
+
+Status WriteTxn::AppPut(std::string_view column_family, std::string_view key,
+                        std::string_view value) {
+  rocksdb::ColumnFamilyHandle* cf = store_.AppHandle(column_family);
+  if (cf == nullptr) {
+    return Status::InvalidArgument("column family '" +
+                                   std::string(column_family) +
+                                   "' is not in Options::app_column_families");
+  }
+  batch_.Put(cf, key, value).PermitUncheckedError();
+  return Status::Ok();
+}
+
+Status WriteTxn::AppDelete(std::string_view column_family,
+                           std::string_view key) {
+  rocksdb::ColumnFamilyHandle* cf = store_.AppHandle(column_family);
+  if (cf == nullptr) {
+    return Status::InvalidArgument("column family '" +
+                                   std::string(column_family) +
+                                   "' is not in Options::app_column_families");
+  }
+  batch_.Delete(cf, key).PermitUncheckedError();
+  return Status::Ok();
+}
+
+Status WriteTxn::ScanIndex(IndexCf cf, std::string_view prefix,
+                           const std::function<bool(std::string_view)>& fn) {
+  rocksdb::ColumnFamilyHandle* handle = store_.IndexHandle(cf);
+  std::unique_ptr<rocksdb::Iterator> it(batch_.NewIteratorWithBase(
+      handle, store_.db_->NewIterator(rocksdb::ReadOptions(), handle)));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    if (key.substr(0, prefix.size()) != prefix) break;
+    if (!fn(key)) break;
+  }
+  if (!it->status().ok()) {
+    return Status::Unavailable("cannot scan index: " + it->status().ToString());
+  }
+  return Status::Ok();
+}
+
+}  // namespace outbox

@@ -1,0 +1,287 @@
+// The delivery-side operations of the store: claim, outcomes, recovery,
+// retry promotion and retention, on a real RocksDB and a FakeClock.
+#include <boost/test/unit_test.hpp>
+
+#include "outbox/src/record_ops.h"
+#include "outbox/src/storage_keys.h"
+#include "outbox/src/store.h"
+#include "tests/outbox/test_util.h"
+
+namespace outbox {
+namespace {
+
+using testing::kNowMs;
+using testing::MakeEvent;
+
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+struct StoreFixture : testing::OutboxFixture {
+  Store& store() { return outbox->store(); }
+
+  void Enqueue(std::vector<Event> events) {
+    std::vector<EnqueueResult> results;
+    Status s = outbox->Enqueue(std::move(events), &results);
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+  }
+
+  Claim ClaimDue(size_t max_events = 1000, size_t max_bytes = 4 << 20) {
+    ClaimRequest request;
+    request.pixel_id = "px_test";
+    request.max_events = max_events;
+    request.max_bytes = max_bytes;
+    request.now_ms = clock.NowMs();
+    request.expiry_margin_ms = options.expiry_margin_ms;
+    Claim claim;
+    Status s = store().Commit(
+        [&](WriteTxn& txn) { return ClaimDueOp(txn, request, &claim); });
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+    return claim;
+  }
+
+  static std::vector<std::string> KeysOf(const Claim& claim) {
+    std::vector<std::string> keys;
+    for (const Record& r : claim.records) keys.push_back(RecordKey(r.key));
+    return keys;
+  }
+
+  Record Get(const std::string& id) {
+    auto r = outbox->Get(*DedupKey::ForEvent(MakeEvent(id)));
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    return *r;
+  }
+
+  size_t Promote() {
+    size_t promoted = 0;
+    BOOST_REQUIRE(store()
+                      .Commit([&](WriteTxn& txn) {
+                        return PromoteRetriesOp(txn, clock.NowMs(), 1000,
+                                                &promoted);
+                      })
+                      .ok());
+    return promoted;
+  }
+
+  Attempt attempt{kNowMs, 12, 200, "", "{\"accepted_events\":1}", "r-1", 1};
+};
+
+BOOST_FIXTURE_TEST_SUITE(StoreTest, StoreFixture)
+
+BOOST_AUTO_TEST_CASE(ClaimsEarliestDeadlineFirstAndMarksInFlight) {
+  Enqueue({MakeEvent("new", "px_test", kNowMs - 1000),
+           MakeEvent("old", "px_test", kNowMs - 3 * kDayMs),
+           MakeEvent("mid", "px_test", kNowMs - kDayMs),
+           MakeEvent("other", "px_other")});
+  Claim claim = ClaimDue(2);
+  BOOST_REQUIRE(claim.records.size() == 2u);
+  BOOST_TEST(claim.records[0].key.id() == "old");
+  BOOST_TEST(claim.records[1].key.id() == "mid");
+  BOOST_TEST(Get("old").state == State::kInFlight);
+  BOOST_TEST(ClaimDue().records.size() == 1u);  // "new"; not px_other's.
+  BOOST_TEST(ClaimDue().records.empty());
+  BOOST_TEST(outbox->GetStats()->in_flight == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(ClaimRespectsTheByteCap) {
+  Enqueue({MakeEvent("1"), MakeEvent("2"), MakeEvent("3")});
+  size_t one = Get("1").event_json.size();
+  BOOST_TEST(ClaimDue(1000, one * 2).records.size() == 2u);
+  // A single event larger than the cap still goes alone, never stuck.
+  BOOST_TEST(ClaimDue(1000, 1).records.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(EventsPastTheirDeadlineExpireInsteadOfBeingClaimed) {
+  Enqueue({MakeEvent("old", "px_test", kNowMs - 6 * kDayMs),
+           MakeEvent("fresh")});
+  clock.Advance(kDayMs - options.expiry_margin_ms + 1);
+  Claim claim = ClaimDue();
+  BOOST_TEST(claim.expired == 1u);
+  BOOST_REQUIRE(claim.records.size() == 1u);
+  BOOST_TEST(claim.records[0].key.id() == "fresh");
+  BOOST_TEST(Get("old").state == State::kExpired);
+  BOOST_TEST(Get("old").last_error.find("7-day") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(DeliveredKeysAreNeverClaimedAgain) {
+  Enqueue({MakeEvent("1")});
+  Claim claim = ClaimDue();
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkDeliveredOp(txn, KeysOf(claim), attempt,
+                                             clock.NowMs(), true, 10);
+                    })
+                    .ok());
+  Record r = Get("1");
+  BOOST_TEST(r.state == State::kDelivered);
+  BOOST_TEST(r.attempts.size() == 1u);
+  BOOST_TEST(r.attempts[0].request_id == "r-1");
+  BOOST_TEST(ClaimDue().records.empty());
+  Reopen();
+  BOOST_TEST(ClaimDue().records.empty());
+  std::vector<EnqueueResult> results;
+  BOOST_REQUIRE(outbox->Enqueue({MakeEvent("1")}, &results).ok());
+  BOOST_TEST(results[0].duplicate);
+}
+
+BOOST_AUTO_TEST_CASE(RetryWaitsUntilItsTimeAndKeepsHistoryBounded) {
+  options.max_attempt_history = 3;
+  Enqueue({MakeEvent("1")});
+  for (int i = 0; i < 5; ++i) {
+    Claim claim = ClaimDue();
+    BOOST_REQUIRE(claim.records.size() == 1u);
+    Attempt failed{clock.NowMs(), 5, 503, "", "busy", "", 1};
+    BOOST_REQUIRE(store()
+                      .Commit([&](WriteTxn& txn) {
+                        return MarkRetryOp(txn, KeysOf(claim), failed,
+                                           clock.NowMs() + 1000, true,
+                                           clock.NowMs(), 3);
+                      })
+                      .ok());
+    BOOST_TEST(ClaimDue().records.empty());
+    clock.Advance(999);
+    BOOST_TEST(Promote() == 0u);
+    clock.Advance(1);
+    BOOST_TEST(Promote() == 1u);
+  }
+  Record r = Get("1");
+  BOOST_TEST(r.attempt_count == 5u);
+  BOOST_TEST(r.attempts.size() == 3u);
+  BOOST_TEST(r.last_error == "HTTP 503");
+}
+
+BOOST_AUTO_TEST_CASE(RetryTimeSurvivesRestart) {
+  Enqueue({MakeEvent("1")});
+  Claim claim = ClaimDue();
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkRetryOp(txn, KeysOf(claim), attempt,
+                                         clock.NowMs() + 60000, true,
+                                         clock.NowMs(), 10);
+                    })
+                    .ok());
+  Reopen();
+  BOOST_TEST(Promote() == 0u);
+  BOOST_TEST(ClaimDue().records.empty());
+  clock.Advance(60000);
+  BOOST_TEST(Promote() == 1u);
+  BOOST_TEST(ClaimDue().records.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(InFlightRecordsAreDueAgainAfterReopen) {
+  Enqueue({MakeEvent("1"), MakeEvent("2")});
+  Claim before = ClaimDue();
+  BOOST_REQUIRE(before.records.size() == 2u);
+  Reopen();  // As after a crash mid-request.
+  BOOST_TEST(Get("1").state == State::kPending);
+  Claim after = ClaimDue();
+  BOOST_REQUIRE(after.records.size() == 2u);
+  // Resent byte for byte: same id, same timestamp.
+  BOOST_TEST(after.records[0].event_json == before.records[0].event_json);
+  BOOST_TEST(outbox->GetStats()->in_flight == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(RetentionDropsDeliveredKeysOnlyAfterTheApiWindow) {
+  Enqueue({MakeEvent("1"), MakeEvent("2")});
+  Claim claim = ClaimDue();
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkDeliveredOp(txn, KeysOf(claim), attempt,
+                                             clock.NowMs(), true, 10);
+                    })
+                    .ok());
+  clock.Advance(7 * kDayMs - 2 * 60 * 1000);
+  BOOST_TEST(*outbox->RunMaintenance() == 0u);
+  BOOST_TEST(outbox->GetStats()->delivered == 2u);
+  clock.Advance(2 * 3600 * 1000);
+  BOOST_TEST(*outbox->RunMaintenance(1) == 1u);  // Bounded rounds.
+  BOOST_TEST(*outbox->RunMaintenance() == 1u);
+  auto stats = outbox->GetStats();
+  BOOST_TEST(stats->delivered == 0u);
+  BOOST_TEST(stats->pixels.empty());
+}
+
+BOOST_AUTO_TEST_CASE(ReplayResetsDeadRecordsAndRefusesExpiredOnes) {
+  Enqueue({MakeEvent("dead"), MakeEvent("old", "px_test", kNowMs - 7 * kDayMs + 3600000)});
+  clock.Advance(3600000 - options.expiry_margin_ms + 1);
+  Claim claim = ClaimDue();
+  BOOST_REQUIRE(claim.records.size() == 1u);
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkDeadOp(txn, KeysOf(claim), attempt,
+                                        "HTTP 400: bad event", clock.NowMs(),
+                                        10);
+                    })
+                    .ok());
+  DedupKey dead = *DedupKey::ForEvent(MakeEvent("dead"));
+  DedupKey old = *DedupKey::ForEvent(MakeEvent("old"));
+
+  auto dry = outbox->Replay({dead, old}, {/*dry_run=*/true, false});
+  BOOST_REQUIRE(dry.ok());
+  BOOST_TEST(dry->replayed == 1u);
+  BOOST_TEST(Get("dead").state == State::kDead);
+
+  auto result = outbox->Replay({dead, old}, {});
+  BOOST_REQUIRE(result.ok());
+  BOOST_TEST(result->matched == 2u);
+  BOOST_TEST(result->replayed == 1u);
+  BOOST_TEST(result->outcomes[1].status.code() ==
+             StatusCode::kFailedPrecondition);
+  Record r = Get("dead");
+  BOOST_TEST(r.state == State::kPending);
+  BOOST_TEST(r.attempt_count == 0u);
+  BOOST_TEST(r.replay_count == 1u);
+  BOOST_TEST(r.attempts.size() == 1u);  // History kept.
+  BOOST_TEST(ClaimDue().records.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(ReplayOfDeliveredKeyNeedsForce) {
+  Enqueue({MakeEvent("1")});
+  Claim claim = ClaimDue();
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkDeliveredOp(txn, KeysOf(claim), attempt,
+                                             clock.NowMs(), true, 10);
+                    })
+                    .ok());
+  DedupKey key = *DedupKey::ForEvent(MakeEvent("1"));
+  BOOST_TEST(outbox->Replay({key}, {})->replayed == 0u);
+  BOOST_TEST(outbox->Replay({key}, {false, /*force=*/true})->replayed == 1u);
+  BOOST_TEST(Get("1").last_error.find("force") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(PurgeRefusesInFlightRecords) {
+  Enqueue({MakeEvent("1")});
+  ClaimDue();
+  auto purged = outbox->Purge({*DedupKey::ForEvent(MakeEvent("1"))});
+  BOOST_TEST(purged->purged == 0u);
+  BOOST_TEST(purged->outcomes[0].status.code() ==
+             StatusCode::kFailedPrecondition);
+}
+
+BOOST_AUTO_TEST_CASE(AFailingOperationDoesNotPoisonItsWriteGroup) {
+  std::atomic<int> done{0};
+  Status failed, ok;
+  std::mutex mu;
+  store().CommitAsync(
+      [](WriteTxn& txn) {
+        Record r(*DedupKey::Create("px_test", "order_created", "ghost"));
+        txn.Insert(r);
+        return Status::InvalidArgument("changed my mind");
+      },
+      [&](Status s) {
+        std::lock_guard<std::mutex> lock(mu);
+        failed = s;
+        done++;
+      });
+  Enqueue({MakeEvent("1")});
+  while (done.load() == 0) std::this_thread::yield();
+  BOOST_TEST(failed.code() == StatusCode::kInvalidArgument);
+  BOOST_TEST(outbox->GetStats()->pending == 1u);
+  BOOST_TEST(outbox->Get(*DedupKey::Create("px_test", "order_created", "ghost"))
+                 .status()
+                 .code() == StatusCode::kNotFound);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace outbox
