@@ -19,13 +19,23 @@
 namespace outbox {
 
 // Appends the JSON object of `event` to `out`: integers as JSON numbers,
-// unset optional fields omitted, user data in the list form, no pixel id
-// (it travels in the URL), no raw personal-data lists.
+// empty strings, empty lists, unset optionals and an empty `user` omitted,
+// `data` always present, user data in the list form, no pixel id (it travels
+// in the URL), no raw personal-data lists. Strings are copied as they are
+// apart from JSON escaping, so they must be valid UTF-8 (PrepareEvent
+// checks this).
 void AppendEventJson(const Event& event, std::string* out);
 
 // Parses one event object (as produced by AppendEventJson, or sent by any
-// client to the API). `pixel_id` is copied into the result. INVALID_ARGUMENT
-// names the offending path, e.g. "data.amount: expected an integer".
+// client to the API). `pixel_id` is copied into the result. Checks the JSON
+// shape only: valid UTF-8, known keys, each value of the right JSON type,
+// integers within int64; the API's rules are PrepareEvent's job. A null
+// member counts as absent; a repeated key is an error. Advertiser-defined keys
+// in the data of a custom event (data.type "custom") are ignored. Returns
+// INVALID_ARGUMENT naming the offending path, e.g. "data.amount: expected an
+// integer", "user.countries[2]: expected a string", "foo: unknown field".
+// ParseEventJson(AppendEventJson(e)) equals e when e has no raw
+// personal-data lists.
 StatusOr<Event> ParseEventJson(std::string_view json, std::string pixel_id);
 
 // Returns the request body {"validate_only":...,"events":[e1,e2,...]} built

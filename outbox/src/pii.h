@@ -3,11 +3,11 @@
 // The rules are the Conversions API's (and the browser pixel's), so that the
 // server's hashes match the pixel's for the same person:
 //   email        trim, lowercase
-//   phone        keep digits only, drop leading zeros; 8-15 digits must remain
+//   phone        keep ASCII digits only, drop leading zeros; 8-15 must remain
 //   external id  trim; case preserved
 //   first/last   lowercase (Unicode-aware, like JavaScript's toLowerCase),
 //   name         remove all whitespace and ASCII punctuation
-// Trimming removes Unicode whitespace at both ends, as JavaScript's trim().
+// White space, for trimming and for names, is JavaScript's (IsJsWhitespace).
 // A value that is not valid UTF-8, or that normalises to the empty string, is
 // an error: the hash of an empty string is never produced.
 //

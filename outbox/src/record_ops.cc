@@ -6,7 +6,7 @@
 namespace outbox {
 namespace {
 
-constexpr size_t kMaxExpiredPerClaim = 10000;
+constexpr size_t kMaxExpiredPerCall = 10000;
 
 void AppendAttempt(const Attempt& attempt, uint32_t max_history, Record* r) {
   r->attempts.push_back(attempt);
@@ -87,32 +87,43 @@ Status EnqueueOp(WriteTxn& txn, int64_t now_ms,
   return Status::Ok();
 }
 
+Status ExpireDueOp(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
+                   int64_t expiry_margin_ms, size_t* expired) {
+  std::vector<std::string> keys;
+  OUTBOX_RETURN_IF_ERROR(txn.ScanIndex(
+      IndexCf::kDue, PixelPrefix(pixel_id), [&](std::string_view due_key) {
+        int64_t deadline;
+        std::string_view record_key;
+        if (!ParseDueKey(due_key, &deadline, &record_key)) return true;
+        if (deadline - expiry_margin_ms > now_ms) return false;
+        keys.emplace_back(record_key);
+        return keys.size() < kMaxExpiredPerCall;
+      }));
+  *expired = keys.size();
+  return TransitionEach(txn, keys, State::kPending, [&](Record* r) {
+    SetState(State::kExpired, now_ms, r);
+    r->last_error =
+        "expired: the event is too close to (or past) the API's 7-day limit "
+        "to be sent";
+  });
+}
+
 Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim) {
-  std::vector<std::string> to_claim, to_expire;
-  size_t bytes = 0;
-  Status scanned = txn.ScanIndex(
+  OUTBOX_RETURN_IF_ERROR(ExpireDueOp(txn, request.pixel_id, request.now_ms,
+                                     request.expiry_margin_ms,
+                                     &claim->expired));
+  std::vector<std::string> to_claim;
+  OUTBOX_RETURN_IF_ERROR(txn.ScanIndex(
       IndexCf::kDue, PixelPrefix(request.pixel_id),
       [&](std::string_view due_key) {
         int64_t deadline;
         std::string_view record_key;
-        if (!ParseDueKey(due_key, &deadline, &record_key)) return true;
-        if (deadline - request.expiry_margin_ms <= request.now_ms) {
-          to_expire.emplace_back(record_key);
-          // Expiring costs no request, so keep going, but bound the group.
-          return to_expire.size() < kMaxExpiredPerClaim;
+        if (ParseDueKey(due_key, &deadline, &record_key)) {
+          to_claim.emplace_back(record_key);
         }
-        to_claim.emplace_back(record_key);
         return to_claim.size() < request.max_events;
-      });
-  OUTBOX_RETURN_IF_ERROR(scanned);
-  OUTBOX_RETURN_IF_ERROR(
-      TransitionEach(txn, to_expire, State::kPending, [&](Record* r) {
-        SetState(State::kExpired, request.now_ms, r);
-        r->last_error =
-            "expired: the event is too close to (or past) the API's 7-day "
-            "limit to be sent";
       }));
-  claim->expired = to_expire.size();
+  size_t bytes = 0;
   for (const std::string& key : to_claim) {
     StatusOr<Record> before = txn.Get(key);
     if (!before.ok()) return before.status();

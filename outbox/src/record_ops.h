@@ -45,8 +45,14 @@ struct Claim {
   size_t expired = 0;           // Moved to EXPIRED instead of claimed.
 };
 
-// Takes the pixel's due records in deadline order and marks them IN_FLIGHT;
-// records too close to their deadline become EXPIRED instead.
+// Moves the pixel's due records whose deadline is within the margin to
+// EXPIRED (at most 10,000 per call). Cheap when there are none: the due
+// index is ordered by deadline, so the scan stops at the first live one.
+Status ExpireDueOp(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
+                   int64_t expiry_margin_ms, size_t* expired);
+
+// Expires as ExpireDueOp, then takes the pixel's next due records in
+// deadline order and marks them IN_FLIGHT.
 Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim);
 
 // IN_FLIGHT -> DELIVERED.

@@ -140,8 +140,9 @@ void CheckCustomEventName(const Event& event, EventErrors* errors) {
     return;
   }
   std::string problem = CustomNameProblem(name);
-  if (!problem.empty())
+  if (!problem.empty()) {
     errors->Add("custom_event_name", Quote(name) + " " + problem);
+  }
 }
 
 bool NearNow(int64_t ms, int64_t now_ms) {

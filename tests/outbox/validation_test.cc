@@ -567,11 +567,10 @@ BOOST_DATA_TEST_CASE(AcceptsEveryStandardTypeWithItsDataType,
   event.data.type = "custom";
   const std::vector<std::string> errors = Prepare(&event);
   BOOST_REQUIRE_EQUAL(errors.size(), 1u);
-  BOOST_TEST(errors[0] ==
-             "events[0].data.type: \"custom\" does not match "
-             "type \"" +
-                 std::string(pair.type) + "\"; expected \"" + pair.data_type +
-                 "\"");
+  const std::string expected =
+      std::string("events[0].data.type: \"custom\" does not match type \"") +
+      pair.type + "\"; expected \"" + pair.data_type + "\"";
+  BOOST_TEST(errors[0] == expected);
 }
 
 BOOST_DATA_TEST_CASE(AcceptsEveryActionSource,
