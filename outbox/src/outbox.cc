@@ -170,6 +170,28 @@ Status Outbox::Enqueue(std::vector<Event> events,
   return Status::Ok();
 }
 
+void Outbox::EnqueueAsync(std::vector<Event> events, EnqueueCallback done) {
+  StatusOr<std::vector<PreparedEvent>> prepared =
+      Prepare(std::move(events), options_);
+  if (!prepared.ok()) {
+    done(prepared.status(), {});
+    return;
+  }
+  int64_t now = ClockOf(options_)->NowMs();
+  auto shared = std::make_shared<std::vector<PreparedEvent>>(
+      std::move(*prepared));
+  auto results = std::make_shared<std::vector<EnqueueResult>>();
+  store_->CommitAsync(
+      [shared, results, now](WriteTxn& txn) {
+        return EnqueueOp(txn, now, *shared, nullptr, results.get());
+      },
+      [results, done = std::move(done)](Status s) {
+        std::vector<EnqueueResult> out;
+        if (s.ok()) out = std::move(*results);
+        done(std::move(s), std::move(out));
+      });
+}
+
 StatusOr<std::string> Outbox::GetAppValue(const std::string& column_family,
                                           const std::string& key) const {
   return store_->GetAppValue(column_family, key);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <set>
 #include <thread>
@@ -78,6 +79,28 @@ BOOST_AUTO_TEST_CASE(RacingThreadsStoreEachKeyExactlyOnce) {
   BOOST_TEST(failures.load() == 0);
   BOOST_TEST(stored.load() == kKeys);
   BOOST_TEST(outbox->GetStats()->pending == static_cast<uint64_t>(kKeys));
+}
+
+BOOST_AUTO_TEST_CASE(AsyncEnqueueCallsBackOnceDurable) {
+  std::promise<std::pair<Status, std::vector<EnqueueResult>>> got;
+  outbox->EnqueueAsync({MakeEvent("1"), MakeEvent("1")},
+                       [&got](Status s, std::vector<EnqueueResult> r) {
+                         got.set_value({std::move(s), std::move(r)});
+                       });
+  auto [status, results] = got.get_future().get();
+  BOOST_REQUIRE(status.ok());
+  BOOST_REQUIRE(results.size() == 2u);
+  BOOST_TEST(results[1].duplicate);
+  BOOST_TEST(outbox->Get(results[0].key).ok());
+
+  Event bad = MakeEvent("2");
+  bad.id.clear();
+  std::promise<Status> failed;
+  outbox->EnqueueAsync({bad}, [&failed](Status s, std::vector<EnqueueResult>) {
+    failed.set_value(s);
+  });
+  BOOST_TEST(failed.get_future().get().code() ==
+             StatusCode::kInvalidArgument);
 }
 
 BOOST_AUTO_TEST_CASE(OneInvalidEventStoresNothing) {

@@ -18,6 +18,7 @@
 #define OUTBOX_OUTBOX_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -140,6 +141,15 @@ class Outbox {
   // family. The writes apply even when every event is a duplicate.
   Status Enqueue(std::vector<Event> events, const AppWriteBatch& app_writes,
                  std::vector<EnqueueResult>* results);
+
+  // As Enqueue, but returns at once: validation runs on this thread, then
+  // `done` runs with the outcome on the outbox's writer thread once the
+  // events are durable (or failed). `done` must be quick and must not call
+  // back into this Outbox synchronously. For servers that must not block a
+  // thread per call (the gRPC callback API).
+  using EnqueueCallback =
+      std::function<void(Status, std::vector<EnqueueResult>)>;
+  void EnqueueAsync(std::vector<Event> events, EnqueueCallback done);
 
   // Reads an application value written through AppWriteBatch.
   // NOT_FOUND if absent; INVALID_ARGUMENT for an undeclared column family.
