@@ -44,6 +44,14 @@ Drainer::Impl::Impl(Outbox& o, Transport& t, ApiKeys k, DrainerOptions opts)
       keys(std::move(k)),
       rng(options.jitter_seed ? options.jitter_seed : std::random_device{}()) {
   if (!options.log) options.log = LogToStderr;
+  // Operator pauses survive restarts.
+  StatusOr<std::vector<std::string>> paused = outbox.PausedPixels();
+  if (!paused.ok()) {
+    Log(LogLevel::kError, "cannot read paused pixels: " +
+                              paused.status().ToString());
+    return;
+  }
+  for (const std::string& pixel_id : *paused) SetPausedLocked(pixel_id, true);
 }
 
 Drainer::Drainer(Outbox& outbox, Transport& transport, ApiKeys keys,
@@ -92,25 +100,39 @@ void Drainer::SetApiKeys(ApiKeys keys) {
   impl_->cv.notify_all();
 }
 
-void Drainer::Pause(const std::string& pixel_id) {
+Status Drainer::Pause(const std::string& pixel_id) {
+  OUTBOX_RETURN_IF_ERROR(impl_->outbox.SetDeliveryPaused(pixel_id, true));
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (pixel_id.empty()) {
-    impl_->all_paused = true;
-  } else {
-    impl_->pixels[pixel_id].paused = true;
-  }
+  impl_->SetPausedLocked(pixel_id, true);
+  return Status::Ok();
 }
 
-void Drainer::Resume(const std::string& pixel_id) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  if (pixel_id.empty()) {
-    impl_->all_paused = false;
-    for (auto& [id, state] : impl_->pixels) state.paused = false;
-  } else {
-    impl_->pixels[pixel_id].paused = false;
+Status Drainer::Resume(const std::string& pixel_id) {
+  std::vector<std::string> targets = {pixel_id};
+  if (pixel_id.empty()) {  // "Resume everything" lifts every pixel's pause.
+    StatusOr<std::vector<std::string>> paused = impl_->outbox.PausedPixels();
+    if (!paused.ok()) return paused.status();
+    targets.insert(targets.end(), paused->begin(), paused->end());
   }
+  for (const std::string& target : targets) {
+    OUTBOX_RETURN_IF_ERROR(impl_->outbox.SetDeliveryPaused(target, false));
+  }
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->SetPausedLocked(pixel_id, false);
   impl_->wake = true;
   impl_->cv.notify_all();
+  return Status::Ok();
+}
+
+void Drainer::Impl::SetPausedLocked(const std::string& pixel_id, bool paused) {
+  if (!pixel_id.empty()) {
+    pixels[pixel_id].paused = paused;
+    return;
+  }
+  all_paused = paused;
+  if (!paused) {
+    for (auto& [id, state] : pixels) state.paused = false;
+  }
 }
 
 DrainerStats Drainer::GetStats() const {

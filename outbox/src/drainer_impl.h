@@ -52,6 +52,7 @@ struct Drainer::Impl {
   void MaybeProbe(const std::string& pixel_id, int64_t now);
   void Send(Batch batch);
   void WaitForIdle();
+  void SetPausedLocked(const std::string& pixel_id, bool paused);
   void Loop();
 
   // Outcomes (transport thread).

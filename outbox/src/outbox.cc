@@ -312,6 +312,32 @@ StatusOr<PurgeResult> Outbox::Purge(const std::vector<DedupKey>& keys) {
   return result;
 }
 
+namespace {
+constexpr std::string_view kPausedPrefix = "paused/";
+}  // namespace
+
+Status Outbox::SetDeliveryPaused(const std::string& pixel_id, bool paused) {
+  std::string key = std::string(kPausedPrefix) + pixel_id;
+  return store_->Commit([&](WriteTxn& txn) {
+    if (paused) {
+      txn.PutMeta(key, "");
+    } else {
+      txn.DeleteMeta(key);
+    }
+    return Status::Ok();
+  });
+}
+
+StatusOr<std::vector<std::string>> Outbox::PausedPixels() const {
+  std::vector<std::string> pixels;
+  OUTBOX_RETURN_IF_ERROR(store_->ScanMeta(
+      kPausedPrefix, [&](std::string_view key, std::string_view) {
+        pixels.emplace_back(key.substr(kPausedPrefix.size()));
+        return true;
+      }));
+  return pixels;
+}
+
 StatusOr<size_t> Outbox::RunMaintenance(size_t limit) {
   size_t dropped = 0;
   int64_t now = ClockOf(options_)->NowMs();

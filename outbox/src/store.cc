@@ -316,6 +316,10 @@ Status Store::ScanRecords(std::string_view prefix, std::string_view start,
   return ScanCf(db_.get(), records_, prefix, start, fn);
 }
 
+Status Store::ScanMeta(std::string_view prefix, const ScanFn& fn) const {
+  return ScanCf(db_.get(), meta_, prefix, prefix, fn);
+}
+
 CounterMap Store::Counters() const {
   std::lock_guard<std::mutex> lock(counters_mu_);
   return counters_;

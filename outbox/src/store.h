@@ -90,6 +90,9 @@ class Store {
   Status ScanRecords(std::string_view prefix, std::string_view start,
                      const ScanFn& fn) const;
 
+  // Same, over the meta column family (small settings such as pauses).
+  Status ScanMeta(std::string_view prefix, const ScanFn& fn) const;
+
   // Record counts by state and pixel, as of the last committed group.
   CounterMap Counters() const;
 
@@ -164,6 +167,10 @@ class WriteTxn {
   Status AppPut(std::string_view column_family, std::string_view key,
                 std::string_view value);
   Status AppDelete(std::string_view column_family, std::string_view key);
+
+  // Small settings kept beside the counters (e.g. paused pixels).
+  void PutMeta(std::string_view key, std::string_view value);
+  void DeleteMeta(std::string_view key);
 
   // Visits index keys of `cf` with `prefix`, in order, as of this group,
   // while fn returns true. Do not write inside fn; collect, then write.

@@ -84,6 +84,14 @@ void WriteTxn::Count(const Record& record, int delta) {
   deltas_[{record.state, record.key.pixel_id()}] += delta;
 }
 
+void WriteTxn::PutMeta(std::string_view key, std::string_view value) {
+  batch_.Put(store_.meta_, key, value).PermitUncheckedError();
+}
+
+void WriteTxn::DeleteMeta(std::string_view key) {
+  batch_.Delete(store_.meta_, key).PermitUncheckedError();
+}
+
 Status WriteTxn::AppPut(std::string_view column_family, std::string_view key,
                         std::string_view value) {
   rocksdb::ColumnFamilyHandle* cf = store_.AppHandle(column_family);

@@ -343,20 +343,31 @@ BOOST_AUTO_TEST_CASE(EventsExpireWhileAnOutageLastsAndAreNeverSentLate) {
   BOOST_TEST(drainer->GetStats().events_expired == 2u);
 }
 
-BOOST_AUTO_TEST_CASE(OperatorPauseHoldsDeliveryUntilResume) {
+BOOST_AUTO_TEST_CASE(OperatorPauseHoldsDeliveryUntilResumeAcrossRestarts) {
   EnqueueMany(3, "px_a");
   EnqueueMany(3, "px_b");
-  drainer->Pause("px_a");
+  BOOST_REQUIRE(drainer->Pause("px_a").ok());
   Drain();
   BOOST_TEST(Get("e0", "px_a").state == State::kPending);
   BOOST_TEST(Get("e0", "px_b").state == State::kDelivered);
-  drainer->Resume("px_a");
+  drainer.reset();
+  Reopen();  // The pause is durable.
+  MakeDrainer();
+  Drain();
+  BOOST_TEST(Get("e0", "px_a").state == State::kPending);
+  BOOST_REQUIRE(drainer->Resume("px_a").ok());
   Drain();
   BOOST_TEST(Get("e0", "px_a").state == State::kDelivered);
-  drainer->Pause("");
+
+  BOOST_REQUIRE(drainer->Pause("").ok());
+  BOOST_REQUIRE(drainer->Pause("px_b").ok());
   EnqueueMany(1, "px_b", "late");
   Drain();
   BOOST_TEST(Get("late0", "px_b").state == State::kPending);
+  BOOST_REQUIRE(drainer->Resume("").ok());  // Lifts px_b's own pause too.
+  BOOST_TEST(outbox->PausedPixels()->empty());
+  Drain();
+  BOOST_TEST(Get("late0", "px_b").state == State::kDelivered);
 }
 
 BOOST_AUTO_TEST_CASE(KeepsRequestIdAndCountsAcceptedMismatch) {

@@ -134,10 +134,12 @@ class Drainer {
   // are resumed.
   void SetApiKeys(ApiKeys keys);
 
-  // Stops / restarts delivery for `pixel_id` ("" = every pixel). Paused
-  // pixels still expire events that grow too old.
-  void Pause(const std::string& pixel_id);
-  void Resume(const std::string& pixel_id);
+  // Stops / restarts delivery for `pixel_id` ("" = every pixel; resuming ""
+  // also lifts every single pixel's pause). The pause is recorded durably in
+  // the outbox, so it survives restarts. Paused pixels still expire events
+  // that grow too old. Errors: the storage error that kept it from disk.
+  Status Pause(const std::string& pixel_id);
+  Status Resume(const std::string& pixel_id);
 
   DrainerStats GetStats() const;
 

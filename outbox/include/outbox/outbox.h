@@ -179,6 +179,13 @@ class Outbox {
   // A purged key can be enqueued again.
   StatusOr<PurgeResult> Purge(const std::vector<DedupKey>& keys);
 
+  // Records that delivery for `pixel_id` ("" = every pixel) is paused or
+  // resumed by an operator, durably, so a restart keeps it. The Drainer
+  // reads this when it starts and writes it through Drainer::Pause/Resume.
+  Status SetDeliveryPaused(const std::string& pixel_id, bool paused);
+  // The paused pixels ("" stands for "every pixel").
+  StatusOr<std::vector<std::string>> PausedPixels() const;
+
   // Runs one round of retention: drops terminal records whose time has come
   // (at most `limit`, oldest first) and returns how many it dropped. The
   // background thread calls this when Options::background_maintenance.
