@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 
+#include "outbox/src/crash_point.h"
 #include "outbox/src/event_json.h"
 #include "outbox/src/record_codec.h"
 #include "outbox/src/record_ops.h"
@@ -115,6 +116,7 @@ StatusOr<std::unique_ptr<Outbox>> Outbox::Open(const Options& options) {
   OUTBOX_RETURN_IF_ERROR((*store)->Commit([&](WriteTxn& txn) {
     return RecoverInFlightOp(txn, now, &recovered);
   }));
+  OUTBOX_CRASH_POINT("outbox.recovery");
 
   std::unique_ptr<Outbox> outbox(new Outbox(options, std::move(*store)));
   if (options.background_maintenance) {
@@ -163,9 +165,11 @@ Status Outbox::Enqueue(std::vector<Event> events,
   if (!prepared.ok()) return prepared.status();
   int64_t now = ClockOf(options_)->NowMs();
   std::vector<EnqueueResult> out;
-  OUTBOX_RETURN_IF_ERROR(store_->Commit([&](WriteTxn& txn) {
-    return EnqueueOp(txn, now, *prepared, &app_writes, &out);
-  }));
+  OUTBOX_RETURN_IF_ERROR(store_->Commit(
+      [&](WriteTxn& txn) {
+        return EnqueueOp(txn, now, *prepared, &app_writes, &out);
+      },
+      Store::OpKind::kInsertOnly));
   *results = std::move(out);
   return Status::Ok();
 }
@@ -189,7 +193,8 @@ void Outbox::EnqueueAsync(std::vector<Event> events, EnqueueCallback done) {
         std::vector<EnqueueResult> out;
         if (s.ok()) out = std::move(*results);
         done(std::move(s), std::move(out));
-      });
+      },
+      Store::OpKind::kInsertOnly);
 }
 
 StatusOr<std::string> Outbox::GetAppValue(const std::string& column_family,

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <future>
 
+#include "outbox/src/crash_point.h"
 #include "outbox/src/private_file_system.h"
 #include "outbox/src/record_codec.h"
 #include "outbox/src/storage_keys.h"
@@ -170,19 +171,20 @@ Store::~Store() {
   if (db_) db_->Close().PermitUncheckedError();
 }
 
-Status Store::Commit(Op op) {
+Status Store::Commit(Op op, OpKind kind) {
   std::promise<Status> promise;
   std::future<Status> result = promise.get_future();
-  CommitAsync(std::move(op),
-              [&promise](Status s) { promise.set_value(std::move(s)); });
+  CommitAsync(
+      std::move(op), [&promise](Status s) { promise.set_value(std::move(s)); },
+      kind);
   return result.get();
 }
 
-void Store::CommitAsync(Op op, Done done) {
+void Store::CommitAsync(Op op, Done done, OpKind kind) {
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (!stopping_) {
-      queue_.push_back({std::move(op), std::move(done)});
+      queue_.push_back({std::move(op), std::move(done), kind});
       queue_cv_.notify_one();
       return;
     }
@@ -209,33 +211,53 @@ void Store::WriterLoop() {
 }
 
 void Store::RunGroup(std::vector<Pending>* group) {
-  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0,
-                                     /*overwrite_key=*/true);
-  CounterMap group_deltas;
-  std::vector<Status> results;
-  results.reserve(group->size());
-  for (Pending& pending : *group) {
-    WriteTxn txn(*this, batch);
-    batch.SetSavePoint();
-    Status s = pending.op(txn);
-    if (s.ok()) {
-      batch.PopSavePoint().PermitUncheckedError();
-      for (const auto& [key, delta] : txn.deltas_) group_deltas[key] += delta;
-    } else {
-      batch.RollbackToSavePoint().PermitUncheckedError();
-    }
-    results.push_back(std::move(s));
-  }
-  Status written = WriteGroup(&batch, group_deltas);
-  for (size_t i = 0; i < group->size(); ++i) {
-    Status& s = results[i];
-    (*group)[i].done(s.ok() ? written : std::move(s));
+  // Consecutive operations of one kind share a batch and one synced write.
+  Pending* begin = group->data();
+  Pending* const last = begin + group->size();
+  while (begin != last) {
+    Pending* end = begin;
+    while (end != last && end->kind == begin->kind) ++end;
+    RunBatch(begin, end, begin->kind);
+    begin = end;
   }
 }
 
-Status Store::WriteGroup(rocksdb::WriteBatchWithIndex* batch,
-                         const CounterMap& deltas) {
-  if (batch->GetWriteBatch()->Count() == 0 && deltas.empty()) {
+void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
+  std::optional<rocksdb::WriteBatchWithIndex> indexed;
+  rocksdb::WriteBatch plain;
+  std::unordered_set<std::string> inserted;
+  if (kind == OpKind::kGeneral) {
+    indexed.emplace(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+  }
+  rocksdb::WriteBatchBase& batch =
+      indexed ? static_cast<rocksdb::WriteBatchBase&>(*indexed) : plain;
+  CounterMap deltas;
+  std::vector<Status> results;
+  results.reserve(end - begin);
+  for (Pending* p = begin; p != end; ++p) {
+    WriteTxn txn = indexed ? WriteTxn(*this, &*indexed)
+                           : WriteTxn(*this, &plain, &inserted);
+    batch.SetSavePoint();
+    Status s = p->op(txn);
+    if (s.ok()) {
+      batch.PopSavePoint().PermitUncheckedError();
+      for (const auto& [key, delta] : txn.deltas_) deltas[key] += delta;
+    } else {
+      batch.RollbackToSavePoint().PermitUncheckedError();
+      txn.ForgetInserts();
+    }
+    results.push_back(std::move(s));
+  }
+  Status written =
+      WriteGroup(indexed ? indexed->GetWriteBatch() : &plain, deltas);
+  for (Pending* p = begin; p != end; ++p) {
+    Status& s = results[p - begin];
+    p->done(s.ok() ? written : std::move(s));
+  }
+}
+
+Status Store::WriteGroup(rocksdb::WriteBatch* batch, const CounterMap& deltas) {
+  if (batch->Count() == 0 && deltas.empty()) {
     return Status::Ok();
   }
   CounterMap updated;
@@ -260,9 +282,10 @@ Status Store::WriteGroup(rocksdb::WriteBatchWithIndex* batch,
   }
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  rocksdb::Status s = db_->Write(sync, batch->GetWriteBatch());
+  rocksdb::Status s = db_->Write(sync, batch);
   needs_resume_ = !s.ok();
   if (!s.ok()) return FromRocks(s, "cannot write to the outbox database");
+  OUTBOX_CRASH_POINT("store.after_sync");  // Durable, callers not told yet.
   std::lock_guard<std::mutex> lock(counters_mu_);
   for (auto& [key, value] : updated) counters_[key] = value;
   return Status::Ok();

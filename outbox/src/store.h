@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,8 @@ class ColumnFamilyHandle;
 class DB;
 class Env;
 class Iterator;
+class WriteBatch;
+class WriteBatchBase;
 class WriteBatchWithIndex;
 }  // namespace rocksdb
 
@@ -59,6 +62,13 @@ class Store {
   using Op = std::function<Status(WriteTxn&)>;
   using Done = std::function<void(Status)>;
 
+  // What an operation may do with its WriteTxn. Insert-only operations
+  // (enqueue) may call only Exists, Insert, AppPut and AppDelete; they are
+  // grouped into plain write batches, which cost a fraction of the indexed
+  // batches that general operations (reads of their own writes, index
+  // scans) need.
+  enum class OpKind { kGeneral, kInsertOnly };
+
   // Opens (creating if needed) the database in options.data_dir.
   // INVALID_ARGUMENT for bad options, UNAVAILABLE / INTERNAL when RocksDB
   // cannot open the directory (the message says why).
@@ -70,11 +80,11 @@ class Store {
   // Runs `op` in the next write group and blocks until the group is durable.
   // Returns op's error (its writes discarded), the write's error, or OK once
   // op's writes are synced to disk.
-  Status Commit(Op op);
+  Status Commit(Op op, OpKind kind = OpKind::kGeneral);
 
   // As Commit, but returns at once; `done` runs on the writer thread after
   // the group is durable (or failed). `done` must not block.
-  void CommitAsync(Op op, Done done);
+  void CommitAsync(Op op, Done done, OpKind kind = OpKind::kGeneral);
 
   // Reads the committed record stored under `record_key`. NOT_FOUND if none.
   StatusOr<Record> Get(std::string_view record_key) const;
@@ -114,6 +124,7 @@ class Store {
   struct Pending {
     Op op;
     Done done;
+    OpKind kind;
   };
 
   explicit Store(StoreOptions options);
@@ -121,8 +132,8 @@ class Store {
   Status LoadCounters();
   void WriterLoop();
   void RunGroup(std::vector<Pending>* group);
-  Status WriteGroup(rocksdb::WriteBatchWithIndex* batch,
-                    const CounterMap& deltas);
+  void RunBatch(Pending* begin, Pending* end, OpKind kind);
+  Status WriteGroup(rocksdb::WriteBatch* batch, const CounterMap& deltas);
   rocksdb::ColumnFamilyHandle* IndexHandle(IndexCf cf) const;
   rocksdb::ColumnFamilyHandle* AppHandle(std::string_view name) const;
 
@@ -152,6 +163,7 @@ class WriteTxn {
  public:
   // Reads the record under `record_key`, including writes made earlier in
   // this group. NOT_FOUND if absent; DATA_LOSS if undecodable.
+  // Not for insert-only operations (INTERNAL).
   StatusOr<Record> Get(std::string_view record_key);
   bool Exists(std::string_view record_key);
 
@@ -174,6 +186,7 @@ class WriteTxn {
 
   // Visits index keys of `cf` with `prefix`, in order, as of this group,
   // while fn returns true. Do not write inside fn; collect, then write.
+  // Not for insert-only operations (INTERNAL).
   Status ScanIndex(IndexCf cf, std::string_view prefix,
                    const std::function<bool(std::string_view)>& fn);
 
@@ -181,8 +194,14 @@ class WriteTxn {
 
  private:
   friend class Store;
-  WriteTxn(Store& store, rocksdb::WriteBatchWithIndex& batch)
-      : store_(store), batch_(batch) {}
+  // A general transaction over an indexed batch.
+  WriteTxn(Store& store, rocksdb::WriteBatchWithIndex* indexed);
+  // An insert-only transaction over a plain batch; `inserted` holds the
+  // record keys inserted by earlier operations of the same batch.
+  WriteTxn(Store& store, rocksdb::WriteBatch* plain,
+           std::unordered_set<std::string>* inserted);
+  // Forgets this operation's inserts after its writes were rolled back.
+  void ForgetInserts();
   void PutIndex(const std::vector<IndexEntry>& entries,
                 const std::vector<IndexEntry>& except);
   void DeleteIndex(const std::vector<IndexEntry>& entries,
@@ -190,7 +209,10 @@ class WriteTxn {
   void Count(const Record& record, int delta);
 
   Store& store_;
-  rocksdb::WriteBatchWithIndex& batch_;
+  rocksdb::WriteBatchBase& batch_;
+  rocksdb::WriteBatchWithIndex* indexed_ = nullptr;     // general only
+  std::unordered_set<std::string>* inserted_ = nullptr;  // insert-only only
+  std::vector<std::string> own_inserts_;                  // insert-only only
   CounterMap deltas_;  // this operation's counter changes
 };
 

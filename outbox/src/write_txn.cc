@@ -17,9 +17,25 @@ bool Contains(const std::vector<IndexEntry>& entries, const IndexEntry& e) {
 
 }  // namespace
 
+WriteTxn::WriteTxn(Store& store, rocksdb::WriteBatchWithIndex* indexed)
+    : store_(store), batch_(*indexed), indexed_(indexed) {}
+
+WriteTxn::WriteTxn(Store& store, rocksdb::WriteBatch* plain,
+                   std::unordered_set<std::string>* inserted)
+    : store_(store), batch_(*plain), inserted_(inserted) {}
+
+void WriteTxn::ForgetInserts() {
+  if (inserted_ == nullptr) return;
+  for (const std::string& key : own_inserts_) inserted_->erase(key);
+  own_inserts_.clear();
+}
+
 StatusOr<Record> WriteTxn::Get(std::string_view record_key) {
+  if (indexed_ == nullptr) {
+    return Status::Internal("Get in an insert-only operation");
+  }
   std::string value;
-  rocksdb::Status s = batch_.GetFromBatchAndDB(
+  rocksdb::Status s = indexed_->GetFromBatchAndDB(
       store_.db_.get(), rocksdb::ReadOptions(), store_.records_, record_key,
       &value);
   if (s.IsNotFound()) return Status::NotFound("no such record");
@@ -31,14 +47,26 @@ StatusOr<Record> WriteTxn::Get(std::string_view record_key) {
 
 bool WriteTxn::Exists(std::string_view record_key) {
   std::string value;
-  return batch_
-      .GetFromBatchAndDB(store_.db_.get(), rocksdb::ReadOptions(),
-                         store_.records_, record_key, &value)
+  if (indexed_ != nullptr) {
+    return indexed_
+        ->GetFromBatchAndDB(store_.db_.get(), rocksdb::ReadOptions(),
+                            store_.records_, record_key, &value)
+        .ok();
+  }
+  // Insert-only: earlier batches of this group are already in the DB.
+  if (inserted_->count(std::string(record_key)) > 0) return true;
+  rocksdb::PinnableSlice pinned;
+  return store_.db_
+      ->Get(rocksdb::ReadOptions(), store_.records_, record_key, &pinned)
       .ok();
 }
 
 void WriteTxn::Insert(const Record& record) {
   std::string key = RecordKey(record.key);
+  if (inserted_ != nullptr) {
+    inserted_->insert(key);
+    own_inserts_.push_back(key);
+  }
   batch_.Put(store_.records_, key, EncodeRecord(record)).PermitUncheckedError();
   PutIndex(IndexEntriesFor(record, key, store_.retention()), {});
   Count(record, +1);
@@ -118,8 +146,11 @@ Status WriteTxn::AppDelete(std::string_view column_family,
 
 Status WriteTxn::ScanIndex(IndexCf cf, std::string_view prefix,
                            const std::function<bool(std::string_view)>& fn) {
+  if (indexed_ == nullptr) {
+    return Status::Internal("ScanIndex in an insert-only operation");
+  }
   rocksdb::ColumnFamilyHandle* handle = store_.IndexHandle(cf);
-  std::unique_ptr<rocksdb::Iterator> it(batch_.NewIteratorWithBase(
+  std::unique_ptr<rocksdb::Iterator> it(indexed_->NewIteratorWithBase(
       handle, store_.db_->NewIterator(rocksdb::ReadOptions(), handle)));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     std::string_view key = it->key().ToStringView();
