@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "outbox/drainer.h"
+#include "outbox/src/crash_point.h"
 #include "outbox/src/drainer_impl.h"
 #include "outbox/src/event_json.h"
 #include "outbox/src/record_ops.h"
@@ -294,6 +295,7 @@ void Drainer::Impl::Send(Batch batch) {
   }
   HttpRequest request{batch.pixel_id, batch.api_key, Body(batch)};
   int64_t started = clock->NowMs();
+  OUTBOX_CRASH_POINT("drainer.before_send");  // IN_FLIGHT, nothing sent.
   transport.Send(std::move(request),
                  [this, batch = std::move(batch), started](HttpResponse r) {
                    if (batch.is_probe) {

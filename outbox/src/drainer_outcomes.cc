@@ -3,6 +3,7 @@
 // here, so a slow disk does not stall the transport.
 #include <algorithm>
 
+#include "outbox/src/crash_point.h"
 #include "outbox/src/drainer_impl.h"
 #include "outbox/src/record_ops.h"
 #include "outbox/src/response_class.h"
@@ -47,6 +48,7 @@ void Drainer::Impl::OnResponse(const Batch& batch, int64_t started_ms,
         stats.accepted_mismatches++;
       }
       bool keep = outbox.options().keep_delivered_payload;
+      OUTBOX_CRASH_POINT("drainer.after_2xx");  // Accepted, not recorded.
       Persist(batch,
               [=](WriteTxn& txn) {
                 return MarkDeliveredOp(txn, keys, attempt, now, keep, history);

@@ -38,6 +38,25 @@ void AppendEventJson(const Event& event, std::string* out);
 // personal-data lists.
 StatusOr<Event> ParseEventJson(std::string_view json, std::string pixel_id);
 
+// A request body as the Conversions API receives it.
+struct ParsedRequest {
+  bool validate_only = false;
+  bool has_events = false;  // The body had a non-null `events` member.
+  std::vector<Event> events;
+};
+
+// Parses a whole request body {"validate_only":...,"events":[...]}: one JSON
+// parse, then each event as ParseEventJson would read it, each with
+// `pixel_id`. Other top-level members (e.g. integration_source) are ignored;
+// a missing `events` is not an error here (has_events is false). Returns
+// INVALID_ARGUMENT for malformed JSON, a body that is not an object,
+// validate_only that is not a boolean, events that is not an array, or the
+// first malformed event, naming it: "events[3].data.amount: expected an
+// integer". RESOURCE_EXHAUSTED, before parsing any event, when there are more
+// than kMaxEventsPerRequest events.
+StatusOr<ParsedRequest> ParseRequestBody(std::string_view body,
+                                         const std::string& pixel_id);
+
 // Returns the request body {"validate_only":...,"events":[e1,e2,...]} built
 // by splicing already-encoded event objects.
 std::string BuildRequestBody(const std::vector<std::string_view>& events,

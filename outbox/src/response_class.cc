@@ -68,7 +68,8 @@ Attempt MakeAttempt(const HttpResponse& response, int64_t started_ms,
   }
   for (const auto& [name, value] : response.headers) {
     if (IsRequestIdHeader(name)) {
-      a.request_id = value.substr(0, 200);
+      // A server or proxy that echoes headers must not get the key on disk.
+      a.request_id = Redacted(value, api_key).substr(0, 200);
       break;
     }
   }

@@ -102,9 +102,13 @@ Status Store::OpenDb() {
   env_ = NewPrivateEnv();  // Files 0600.
   db_options.env = env_.get();
   // With an SstFileManager RocksDB recovers by itself from "no space" once
-  // space returns, instead of staying read-only until reopened.
+  // space returns, instead of staying read-only until reopened. It waits for
+  // a memtable's worth (write_buffer_size, 64 MiB) of free space, checking
+  // every 5 s, and answers DB::Resume() with Busy meanwhile
+  // (tests/reliability/disk_full_test.cc).
   db_options.sst_file_manager.reset(
       rocksdb::NewSstFileManager(db_options.env));
+  db_options.info_log = NewPrivateInfoLog(options_.data_dir);  // Disk full.
 
   std::vector<std::string> existing;
   rocksdb::DB::ListColumnFamilies(db_options, options_.data_dir, &existing)

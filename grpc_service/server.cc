@@ -1,0 +1,141 @@
+#include "grpc_service/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <cctype>
+#include <utility>
+
+#include "grpc_service/admin_service.h"
+#include "grpc_service/outbox_service.h"
+
+namespace outbox::grpc_service {
+namespace {
+
+constexpr char kUnixPrefix[] = "unix:";
+
+bool IsUnix(const std::string& listen) {
+  return listen.rfind(kUnixPrefix, 0) == 0;
+}
+
+std::shared_ptr<grpc::ServerCredentials> Credentials(
+    const ServerOptions& options) {
+  if (options.tls_cert_chain_pem.empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back(
+      {options.tls_private_key_pem, options.tls_cert_chain_pem});
+  return grpc::SslServerCredentials(ssl);
+}
+
+void SetLimits(const ServerOptions& options, grpc::ServerBuilder& builder) {
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_send_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             options.keepalive_time_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             options.keepalive_timeout_ms);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      options.keepalive_min_client_ping_interval_ms);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  // Clients that keep idle connections alive with pings (as recommended
+  // for the request path) are allowed to, at the enforced rate.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Two daemons on one port would split the calls between two data dirs:
+  // the second must fail to bind instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+}
+
+// "HOST:PORT" with the port the server actually bound.
+std::string DialAddress(const std::string& listen, int port) {
+  if (IsUnix(listen)) return listen;
+  std::string host = listen.substr(0, listen.rfind(':'));
+  return host + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Status ValidateListenAddress(const std::string& listen) {
+  if (IsUnix(listen)) {
+    if (listen.size() == sizeof(kUnixPrefix) - 1) {
+      return Status::InvalidArgument("listen: unix: needs a socket path");
+    }
+    return Status::Ok();
+  }
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    return Status::InvalidArgument(
+        "listen: expected HOST:PORT or unix:PATH, got \"" + listen + "\"");
+  }
+  std::string port = listen.substr(colon + 1);
+  for (char c : port) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) {
+      return Status::InvalidArgument("listen: port \"" + port +
+                                     "\" is not a number");
+    }
+  }
+  if (port.size() > 5 || std::stoi(port) > 65535) {
+    return Status::InvalidArgument("listen: port " + port + " is over 65535");
+  }
+  return Status::Ok();
+}
+
+OutboxServer::OutboxServer() = default;
+
+OutboxServer::~OutboxServer() {
+  if (!shut_down_) Shutdown(std::chrono::system_clock::now());
+}
+
+StatusOr<std::unique_ptr<OutboxServer>> OutboxServer::Start(
+    const ServerOptions& options, Outbox& outbox, Drainer* drainer) {
+  OUTBOX_RETURN_IF_ERROR(ValidateListenAddress(options.listen));
+  if (options.tls_cert_chain_pem.empty() !=
+      options.tls_private_key_pem.empty()) {
+    return Status::InvalidArgument(
+        "TLS needs both a certificate chain and a private key");
+  }
+  std::unique_ptr<OutboxServer> server(new OutboxServer());
+  server->outbox_service_ =
+      std::make_unique<OutboxService>(outbox, options.observer);
+  server->admin_service_ = std::make_unique<AdminService>(
+      outbox, drainer, AdminAuthorizer(options.admin_token), options.observer);
+
+  // The builder steps, in order: process-wide plugins, the listener,
+  // limits, services, start.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(options.listen, Credentials(options), &bound_port);
+  SetLimits(options, builder);
+  builder.RegisterService(server->outbox_service_.get());
+  builder.RegisterService(server->admin_service_.get());
+  server->server_ = builder.BuildAndStart();
+  // gRPC reports a failed bind as a null server, or as port 0 for TCP.
+  if (!server->server_ || (!IsUnix(options.listen) && bound_port == 0)) {
+    server->shut_down_ = server->server_ == nullptr;
+    return Status::Unavailable("cannot listen on " + options.listen +
+                               " (address in use, or no permission?)");
+  }
+  server->port_ = IsUnix(options.listen) ? 0 : bound_port;
+  server->drain_quiet_ms_ = options.drain_quiet_ms;
+  server->address_ = DialAddress(options.listen, server->port_);
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  return server;
+}
+
+void OutboxServer::Shutdown(std::chrono::system_clock::time_point deadline) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  // Load balancers and health probes see NOT_SERVING before the listener
+  // closes.
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  outbox_service_->Drain(deadline, std::chrono::milliseconds(drain_quiet_ms_));
+  server_->Shutdown(deadline);
+  server_->Wait();
+}
+
+}  // namespace outbox::grpc_service
