@@ -16,8 +16,9 @@ namespace outbox {
 namespace {
 
 constexpr int64_t kMaintenanceIntervalMs = 10 * 1000;
-// Stats look this far into the retry index for the oldest pending event.
-constexpr size_t kMaxRetryEntriesForStats = 100000;
+// Stats look this far into the retry index for the oldest pending event:
+// beyond it (a long outage) the figure is approximate, and stays cheap.
+constexpr size_t kMaxRetryEntriesForStats = 10000;
 
 const Clock* ClockOf(const Options& options) {
   return options.clock != nullptr ? options.clock : SystemClock();
@@ -246,13 +247,6 @@ StatusOr<Stats> Outbox::GetStats() const {
       IndexCf::kRetry, "", "", [&](std::string_view, std::string_view value) {
         consider(static_cast<int64_t>(ReadBigEndian64(value)));
         return ++seen < kMaxRetryEntriesForStats;
-      }));
-  OUTBOX_RETURN_IF_ERROR(store_->Scan(
-      IndexCf::kByState, ByStatePrefix(State::kInFlight), "",
-      [&](std::string_view key, std::string_view) {
-        StatusOr<Record> r = store_->Get(key.substr(1));
-        if (r.ok()) consider(r->timestamp_ms);
-        return true;
       }));
   stats.oldest_pending_timestamp_ms = oldest;
   stats.disk_bytes = store_->DiskBytes();

@@ -5,6 +5,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/sst_file_manager.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <sys/stat.h>
 
@@ -75,6 +76,16 @@ rocksdb::ColumnFamilyOptions RecordsCfOptions() {
   return cf;
 }
 
+rocksdb::ColumnFamilyOptions IndexCfOptions() {
+  rocksdb::ColumnFamilyOptions cf;
+  // Index entries are deleted as records move on; SST files full of such
+  // tombstones are compacted early so scans do not wade through them.
+  cf.table_properties_collector_factories.emplace_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(/*sliding_window=*/10000,
+                                                    /*deletion_trigger=*/5000));
+  return cf;
+}
+
 }  // namespace
 
 Store::Store(StoreOptions options) : options_(std::move(options)) {}
@@ -128,7 +139,7 @@ Status Store::OpenDb() {
   for (const auto& name : names) {
     descriptors.emplace_back(name, name == kRecordsCf
                                        ? RecordsCfOptions()
-                                       : rocksdb::ColumnFamilyOptions());
+                                       : IndexCfOptions());
   }
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options_.data_dir,
@@ -249,6 +260,7 @@ void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
     } else {
       batch.RollbackToSavePoint().PermitUncheckedError();
       txn.ForgetInserts();
+      scan_cursors_.clear();  // They may point past a restored key.
     }
     results.push_back(std::move(s));
   }
@@ -288,8 +300,15 @@ Status Store::WriteGroup(rocksdb::WriteBatch* batch, const CounterMap& deltas) {
   sync.sync = true;
   rocksdb::Status s = db_->Write(sync, batch);
   needs_resume_ = !s.ok();
-  if (!s.ok()) return FromRocks(s, "cannot write to the outbox database");
+  if (!s.ok()) {
+    scan_cursors_.clear();  // The deletes they rely on did not happen.
+    return FromRocks(s, "cannot write to the outbox database");
+  }
   OUTBOX_CRASH_POINT("store.after_sync");  // Durable, callers not told yet.
+  {
+    std::lock_guard<std::mutex> lock(cursors_mu_);
+    published_cursors_ = scan_cursors_;
+  }
   std::lock_guard<std::mutex> lock(counters_mu_);
   for (auto& [key, value] : updated) counters_[key] = value;
   return Status::Ok();
@@ -335,7 +354,17 @@ Status ScanCf(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
 
 Status Store::Scan(IndexCf cf, std::string_view prefix, std::string_view start,
                    const ScanFn& fn) const {
-  return ScanCf(db_.get(), IndexHandle(cf), prefix, start, fn);
+  std::string from(start);
+  {
+    // Skip the tombstones at the front of a queue (see scan_cursors_); a
+    // cursor can lag behind the newest group, never lead committed state.
+    std::lock_guard<std::mutex> lock(cursors_mu_);
+    auto cursor = published_cursors_.find({cf, std::string(prefix)});
+    if (cursor != published_cursors_.end() && cursor->second > from) {
+      from = cursor->second;
+    }
+  }
+  return ScanCf(db_.get(), IndexHandle(cf), prefix, from, fn);
 }
 
 Status Store::ScanRecords(std::string_view prefix, std::string_view start,

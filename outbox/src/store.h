@@ -154,6 +154,16 @@ class Store {
   std::deque<Pending> queue_;  // guarded by queue_mu_
   bool stopping_ = false;      // guarded by queue_mu_
   bool needs_resume_ = false;  // writer thread only
+  // Where a scan of a queue-like index (due, retry, gc) may start: every key
+  // of that (index, prefix) below its cursor is deleted. Deleted keys stay
+  // in RocksDB as tombstones until compaction, and queues delete from their
+  // front, so scanning from the front would cost O(everything ever
+  // dequeued). Inserts below a cursor lower it; a rolled-back operation or
+  // a failed write clears them all. Writer thread only.
+  std::map<std::pair<IndexCf, std::string>, std::string> scan_cursors_;
+  // scan_cursors_ as of the last successful write, for readers' scans.
+  mutable std::mutex cursors_mu_;
+  std::map<std::pair<IndexCf, std::string>, std::string> published_cursors_;
   std::thread writer_;
 };
 

@@ -15,6 +15,17 @@ bool Contains(const std::vector<IndexEntry>& entries, const IndexEntry& e) {
   return std::find(entries.begin(), entries.end(), e) != entries.end();
 }
 
+bool IsQueue(IndexCf cf) {
+  return cf == IndexCf::kDue || cf == IndexCf::kRetry || cf == IndexCf::kGc;
+}
+
+// The prefix its scans use for a queue key: the pixel for `due` (scanned
+// per pixel), nothing for the time-ordered `retry` and `gc`.
+std::string_view QueuePrefix(IndexCf cf, std::string_view key) {
+  if (cf != IndexCf::kDue || key.empty()) return {};
+  return key.substr(0, 1 + static_cast<unsigned char>(key[0]));
+}
+
 }  // namespace
 
 WriteTxn::WriteTxn(Store& store, rocksdb::WriteBatchWithIndex* indexed)
@@ -97,6 +108,12 @@ void WriteTxn::PutIndex(const std::vector<IndexEntry>& entries,
   for (const IndexEntry& e : entries) {
     if (Contains(except, e)) continue;
     batch_.Put(store_.IndexHandle(e.cf), e.key, e.value).PermitUncheckedError();
+    if (!IsQueue(e.cf)) continue;
+    auto cursor = store_.scan_cursors_.find(
+        {e.cf, std::string(QueuePrefix(e.cf, e.key))});
+    if (cursor != store_.scan_cursors_.end() && e.key < cursor->second) {
+      cursor->second = e.key;
+    }
   }
 }
 
@@ -149,17 +166,27 @@ Status WriteTxn::ScanIndex(IndexCf cf, std::string_view prefix,
   if (indexed_ == nullptr) {
     return Status::Internal("ScanIndex in an insert-only operation");
   }
+  std::string* cursor = nullptr;
+  std::string start(prefix);
+  if (IsQueue(cf)) {
+    cursor = &store_.scan_cursors_[{cf, std::string(prefix)}];
+    if (*cursor > start) start = *cursor;
+  }
   rocksdb::ColumnFamilyHandle* handle = store_.IndexHandle(cf);
   std::unique_ptr<rocksdb::Iterator> it(indexed_->NewIteratorWithBase(
       handle, store_.db_->NewIterator(rocksdb::ReadOptions(), handle)));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  bool first = true;
+  for (it->Seek(start); it->Valid(); it->Next()) {
     std::string_view key = it->key().ToStringView();
     if (key.substr(0, prefix.size()) != prefix) break;
+    if (first && cursor != nullptr) *cursor = std::string(key);
+    first = false;
     if (!fn(key)) break;
   }
   if (!it->status().ok()) {
     return Status::Unavailable("cannot scan index: " + it->status().ToString());
   }
+  if (first && cursor != nullptr) *cursor = start;  // Nothing live after it.
   return Status::Ok();
 }
 

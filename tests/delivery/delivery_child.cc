@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <chrono>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   outbox::Drainer drainer(**box, **transport,
                           outbox::ApiKeys{"sk-fake-capi-demo", {}},
                           drainer_options);
+  auto drain_start = std::chrono::steady_clock::now();
   drainer.Start();
   for (;;) {
     auto stats = (*box)->GetStats();
@@ -87,6 +89,13 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   drainer.Stop();
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - drain_start)
+                       .count();
+  auto stats = drainer.GetStats();
+  std::fprintf(stderr, "drained %llu events in %.2f s (%.0f events/s)\n",
+               static_cast<unsigned long long>(stats.events_delivered),
+               seconds, stats.events_delivered / seconds);
   std::printf("DONE\n");
   return 0;
 }

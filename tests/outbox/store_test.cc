@@ -81,6 +81,24 @@ BOOST_AUTO_TEST_CASE(ClaimsEarliestDeadlineFirstAndMarksInFlight) {
   BOOST_TEST(outbox->GetStats()->in_flight == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(AnOlderEventEnqueuedAfterClaimsIsStillClaimedFirst) {
+  // Claims skip the deleted front of the due index with a cursor; an
+  // insert below the cursor must move it back.
+  Enqueue({MakeEvent("1"), MakeEvent("2")});
+  BOOST_TEST(ClaimDue().records.size() == 2u);
+  BOOST_TEST(ClaimDue().records.empty());
+  Enqueue({MakeEvent("late-but-old", "px_test", kNowMs - 3 * kDayMs),
+           MakeEvent("3")});
+  Claim claim = ClaimDue(1);
+  BOOST_REQUIRE(claim.records.size() == 1u);
+  BOOST_TEST(claim.records[0].key.id() == "late-but-old");
+  BOOST_TEST(ClaimDue().records.size() == 1u);
+  // Retries promoted to due go below the cursor too.
+  Enqueue({MakeEvent("4")});
+  BOOST_TEST(outbox->GetStats()->oldest_pending_timestamp_ms ==
+             kNowMs - 60 * 1000);
+}
+
 BOOST_AUTO_TEST_CASE(ClaimRespectsTheByteCap) {
   Enqueue({MakeEvent("1"), MakeEvent("2"), MakeEvent("3")});
   size_t one = Get("1").event_json.size();

@@ -72,7 +72,8 @@ struct PixelStats {
 struct Stats {
   uint64_t pending = 0, in_flight = 0, delivered = 0, dead = 0, expired = 0;
   std::vector<PixelStats> pixels;  // Sorted by pixel id.
-  // Event timestamp of the oldest PENDING or IN_FLIGHT event; 0 when none.
+  // Event timestamp of the oldest PENDING event; 0 when none. Approximate
+  // when more than 10,000 events are waiting for a retry time.
   int64_t oldest_pending_timestamp_ms = 0;
   uint64_t disk_bytes = 0;
 };
