@@ -31,11 +31,17 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string name = argv[i];
     const char* value = argv[i + 1];
-    if (name == "--threads") f->threads = std::atoi(value);
-    else if (name == "--events-per-call") f->events_per_call = std::atoi(value);
-    else if (name == "--seconds") f->seconds = std::atof(value);
-    else if (name == "--data-dir") f->data_dir = value;
-    else return false;
+    if (name == "--threads") {
+      f->threads = std::atoi(value);
+    } else if (name == "--events-per-call") {
+      f->events_per_call = std::atoi(value);
+    } else if (name == "--seconds") {
+      f->seconds = std::atof(value);
+    } else if (name == "--data-dir") {
+      f->data_dir = value;
+    } else {
+      return false;
+    }
   }
   return argc % 2 == 1 && f->threads > 0 && f->events_per_call > 0;
 }
@@ -124,8 +130,8 @@ int main(int argc, char** argv) {
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
   auto pct = [&all](double p) {
-    return all.empty() ? 0.0 : all[std::min(all.size() - 1,
-                                            size_t(p * all.size()))];
+    return all.empty() ? 0.0
+                       : all[std::min(all.size() - 1, size_t(p * all.size()))];
   };
   std::printf(
       "threads=%d events_per_call=%d: %.0f events/s, %.0f calls/s, "

@@ -1,0 +1,35 @@
+// The events every measurement sends: realistic order_created conversions of
+// about 600 bytes of JSON (hashed email and phone, IP, user agent, two line
+// items), so that the outbox, the gRPC ceiling and the SQL peers all move
+// the same bytes.
+#ifndef BENCH_HARNESS_EVENTS_H_
+#define BENCH_HARNESS_EVENTS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "outbox/event.h"
+
+namespace bench {
+
+// The API key fake-capi accepts by default.
+inline constexpr char kFakeCapiKey[] = "sk-fake-capi-demo";
+
+// "px_bench_<index>".
+std::string PixelId(int index);
+
+// A realistic purchase; `timestamp_ms` should be recent (the outbox refuses
+// events older than its 7-day window).
+outbox::Event RealisticEvent(const std::string& pixel_id, const std::string& id,
+                             int64_t timestamp_ms);
+
+// The event's JSON as the outbox stores and sends it (the same encoder), so
+// the SQL peers store and post byte-identical payloads.
+std::string EventJson(const outbox::Event& event);
+
+// Milliseconds since the epoch.
+int64_t NowMs();
+
+}  // namespace bench
+
+#endif  // BENCH_HARNESS_EVENTS_H_
