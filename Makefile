@@ -74,7 +74,7 @@ reliability: deps
 	$(MAKE) tsan
 
 # The issue-7 benchmark (bench/, README "Benchmarks"): one table on stdout,
-# JSON and CSV in bench/results/. Not part of `make test`: 40-60 minutes;
+# JSON and CSV in bench/results/. Not part of `make test`: 30-60 minutes;
 # BENCH_ARGS=--quick checks the pipeline in minutes. The gRPC daemon is
 # optional: if outboxd does not build, its rows are reported as skipped.
 BENCH_ARGS ?=

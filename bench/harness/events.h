@@ -1,5 +1,5 @@
 // The events every measurement sends: realistic order_created conversions of
-// about 600 bytes of JSON (hashed email and phone, IP, user agent, two line
+// about 700 bytes of JSON (hashed email and phone, IP, user agent, two line
 // items), so that the outbox, the gRPC ceiling and the SQL peers all move
 // the same bytes.
 #ifndef BENCH_HARNESS_EVENTS_H_

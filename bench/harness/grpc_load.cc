@@ -18,7 +18,7 @@ namespace {
 namespace v1 = outbox::v1;
 using Clock = std::chrono::steady_clock;
 
-// The same ~600-byte event the in-process and SQL measurements use.
+// The same ~700-byte event the in-process and SQL measurements use.
 void ToProto(const outbox::Event& e, v1::ConversionEvent* out) {
   out->set_pixel_id(e.pixel_id);
   out->set_id(e.id);
