@@ -16,14 +16,17 @@ DEB_PACKAGES := cmake g++ make pkg-config curl \
   libboost-test-dev libboost-dev libssl-dev libicu-dev rapidjson-dev \
   libcurl4-openssl-dev \
   libgrpc++-dev protobuf-compiler-grpc libcli11-dev libtomlplusplus-dev \
-  python3-grpcio python3-protobuf \
+  python3-grpcio python3-protobuf nodejs npm openssl \
   postgresql libpq-dev libsqlite3-dev \
   e2fsprogs clang
 
 .PHONY: deps configure build test demo asan clean bench tsan fuzz reliability
 
+# Debian packages, then the Node example's npm packages from its committed
+# package-lock.json (npm ci; nothing is fetched once they are installed).
 deps:
 	@scripts/install-deps.sh $(DEB_PACKAGES)
+	@scripts/install-node-deps.sh
 
 $(BUILD_DIR)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -3,10 +3,17 @@
 # Idempotent and quiet; costs one dpkg-query when everything is present.
 set -euo pipefail
 
+# Names that installed packages provide count as installed: e.g. the
+# NodeSource nodejs package provides (and conflicts with) Debian's npm.
+provided=" $(dpkg-query -W -f='${db:Status-Abbrev} ${Provides}\n' 2>/dev/null |
+  awk '/^ii/ { $1 = ""; print }' | tr -d ',' |
+  sed -E 's/\([^)]*\)//g' | tr -s ' \n' ' ') "
+
 missing=()
 for pkg in "$@"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+  [[ "$status" == "install ok installed" || "$provided" == *" $pkg "* ]] ||
+    missing+=("$pkg")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
