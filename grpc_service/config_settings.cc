@@ -135,7 +135,9 @@ std::vector<Setting> MakeSettings() {
   s.push_back(Path("admin_token_file",
                    "File with a bearer token that Admin RPCs must present",
                    &Config::admin_token_file));
-  s.push_back(Path("tls_cert_file", "PEM certificate chain: serve TLS",
+  s.push_back(Path("tls_cert_file",
+                   "PEM certificate chain: serve TLS (advised when listen is "
+                   "not loopback; outboxd warns otherwise)",
                    &Config::tls_cert_file));
   s.push_back(Path("tls_key_file", "PEM private key for --tls-cert-file",
                    &Config::tls_key_file));

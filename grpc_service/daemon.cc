@@ -118,6 +118,15 @@ int Daemon::Serve(Outbox& outbox, Transport& transport) {
                            {"data_dir", config_.data_dir},
                            {"capi_url", config_.capi_url},
                            {"api_key_source", config_.api_key_source}});
+  if (config_.tls_cert_pem.empty() &&
+      !IsLoopbackListenAddress(config_.listen)) {
+    // TLS is optional, but without it other hosts' calls, the hashed user
+    // data in them and any admin token cross the network in the clear.
+    logger_.Warning(
+        "serving plaintext gRPC on a non-loopback address; set "
+        "tls_cert_file and tls_key_file unless a TLS proxy fronts outboxd",
+        {{"listen", config_.listen}});
+  }
   if (!config_.metrics_listen.empty()) {
     logger_.Warning(
         "metrics_listen is accepted but metrics are not served "

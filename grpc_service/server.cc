@@ -7,6 +7,7 @@
 #include <cctype>
 #include <utility>
 
+#include "grpc_service/admin_auth.h"
 #include "grpc_service/admin_service.h"
 #include "grpc_service/outbox_service.h"
 
@@ -81,6 +82,13 @@ Status ValidateListenAddress(const std::string& listen) {
     return Status::InvalidArgument("listen: port " + port + " is over 65535");
   }
   return Status::Ok();
+}
+
+bool IsLoopbackListenAddress(const std::string& listen) {
+  if (IsUnix(listen)) return true;
+  if (listen.rfind("localhost:", 0) == 0) return true;
+  // IsLoopbackPeer strips the port and IPv6 brackets of a peer address.
+  return IsLoopbackPeer("ipv4:" + listen) || IsLoopbackPeer("ipv6:" + listen);
 }
 
 OutboxServer::OutboxServer() = default;

@@ -112,6 +112,11 @@ class OutboxServer {
 // INVALID_ARGUMENT saying what is wrong.
 Status ValidateListenAddress(const std::string& listen);
 
+// True when only this host can reach `listen`: a unix socket, "localhost",
+// 127.0.0.0/8 or ::1. False for wildcard and other addresses, which should
+// then use TLS (ServerOptions::tls_cert_chain_pem).
+bool IsLoopbackListenAddress(const std::string& listen);
+
 }  // namespace outbox::grpc_service
 
 #endif  // OUTBOX_GRPC_SERVICE_SERVER_H_

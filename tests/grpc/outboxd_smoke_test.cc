@@ -1,5 +1,6 @@
-// The real outboxd binary: --check-config, --print-config, a bad flag, and a
-// short life (serve, enqueue, SIGHUP, SIGTERM -> exit 0).
+// The real outboxd binary: --check-config, --print-config, a bad flag, a
+// short life (serve, enqueue, SIGHUP, SIGTERM -> exit 0), TLS from the
+// configured files, and the warning about plaintext on a non-loopback address.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "tests/grpc/grpc_test_util.h"
+#include "tests/grpc/test_certificates.h"
 
 namespace outbox::grpc_service::testing {
 namespace {
@@ -144,6 +146,62 @@ BOOST_AUTO_TEST_CASE(ServesReloadsOnSighupAndExitsZeroOnSigterm) {
   log = ReadAll(d.err);
   BOOST_TEST(log.find("\"msg\":\"stopped\"") != std::string::npos, log);
   BOOST_TEST(log.find("sk-smoke-secret") == std::string::npos);
+}
+
+// The "address" field of outboxd's "serving" log line.
+std::string ServingAddress(Outboxd& d) {
+  std::string log = d.AwaitStderr("\"msg\":\"serving\"");
+  size_t at = log.find("\"address\":\"");
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, log);
+  at += std::string("\"address\":\"").size();
+  return log.substr(at, log.find('"', at) - at);
+}
+
+// Enqueues one fresh event over TLS, trusting `ca_pem`. The channel is
+// closed on return: a connected client would hold up outboxd's exit.
+grpc::Status EnqueueOverTls(const std::string& address,
+                            const std::string& ca_pem) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ca_pem;
+  auto stub = v1::Outbox::NewStub(
+      grpc::CreateChannel(address, grpc::SslCredentials(ssl)));
+  grpc::ClientContext context;
+  context.set_deadline(In(10000));
+  v1::EnqueueRequest request = MakeRequest({"tls"});
+  request.mutable_events(0)->set_timestamp_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  v1::EnqueueResponse response;
+  return stub->Enqueue(&context, request, &response);
+}
+
+BOOST_AUTO_TEST_CASE(ServesTlsFromTheConfiguredFilesWithoutAWarning) {
+  MakeCertificates(dir, "server");
+  Outboxd d(dir,
+            {"--data-dir", DataDir(), "--listen", "0.0.0.0:0", "--capi-url",
+             "http://127.0.0.1:9/v1/events", "--tls-cert-file",
+             dir.Sub("server.crt"), "--tls-key-file", dir.Sub("server.key")});
+  std::string address = ServingAddress(d);
+  std::string port = address.substr(address.rfind(':') + 1);
+  grpc::Status s = EnqueueOverTls("127.0.0.1:" + port,
+                                  ReadTextFile(dir.Sub("server-ca.crt")));
+  BOOST_TEST(s.ok(), s.error_message());
+  kill(d.pid, SIGTERM);
+  BOOST_TEST(d.Wait() == 0);
+  BOOST_TEST(ReadAll(d.err).find("plaintext") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(WarnsAboutPlaintextOnANonLoopbackAddress) {
+  Outboxd d(dir, {"--data-dir", DataDir(), "--listen", "0.0.0.0:0",
+                  "--capi-url", "http://127.0.0.1:9/v1/events"});
+  ServingAddress(d);
+  std::string log = d.AwaitStderr("plaintext");
+  BOOST_TEST(log.find("serving plaintext gRPC on a non-loopback address") !=
+                 std::string::npos,
+             log);
+  kill(d.pid, SIGTERM);
+  BOOST_TEST(d.Wait() == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
