@@ -26,6 +26,7 @@ struct Flags {
   bool print_config = false;
   bool check_config = false;
   bool version = false;
+  bool help_config = false;
 };
 
 LoadResult Fail(int exit_code, std::string message) {
@@ -51,6 +52,9 @@ std::vector<CLI::Option*> DeclareFlags(CLI::App& app, Flags* flags) {
   app.add_flag("--check-config", flags->check_config,
                "Check the configuration, exit 0 if usable (78 if not)");
   app.add_flag("--version", flags->version, "Print the version and exit");
+  app.add_flag("--help-config", flags->help_config,
+               "Print every setting (file key, flag, environment variable, "
+               "default) as a Markdown table, exit");
   app.footer(
       "Signals: SIGTERM/SIGINT shut down gracefully (exit 0); SIGHUP reloads "
       "the API keys and the log level.\nExit codes: 64 bad flags, 78 bad "
@@ -247,6 +251,11 @@ LoadResult LoadConfig(const std::vector<std::string>& args,
   if (!ParseFlags(args, &flags, &result)) return result;
   if (flags.version) {
     result.action = Action::kVersion;
+    return result;
+  }
+  if (flags.help_config) {
+    result.action = Action::kHelp;
+    result.message = ConfigReferenceMarkdown();
     return result;
   }
   result = ApplyLayers(flags, env);

@@ -69,7 +69,8 @@ struct LoadResult {
   Config config;
   std::map<std::string, Origin> origins;  // By setting name.
   // 0, or kExitUsage / kExitConfig with `message` saying what is wrong in
-  // one line. For kHelp, `message` is the help text.
+  // one line. For kHelp, `message` is the help text (or, for
+  // --help-config, the settings reference).
   int exit_code = 0;
   std::string message;
 };
@@ -98,6 +99,11 @@ std::string FormatConfig(const Config& config,
 // comments (#) are either `KEY` (the default key, at most once) or
 // `PIXEL_ID=KEY`. INVALID_ARGUMENT naming the line number, never the key.
 StatusOr<ApiKeys> ParseApiKeys(std::string_view text);
+
+// The reference table of every setting (config file key, flag, environment
+// variable, default, meaning) as Markdown: `outboxd --help-config`, and the
+// README's "Configuration reference".
+std::string ConfigReferenceMarkdown();
 
 // The environment of this process.
 Environment ProcessEnvironment();
