@@ -3,11 +3,13 @@
 // kept out of --print-config.
 #include "grpc_service/config.h"
 
+#include <algorithm>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <sstream>
 
+#include "grpc_service/config_settings.h"
 #include "tests/outbox/test_util.h"
 
 namespace outbox::grpc_service {
@@ -85,6 +87,24 @@ BOOST_AUTO_TEST_CASE(ActionsAreRecognised) {
               Action::kCheckConfig));
   BOOST_TEST((Load({"--data-dir", "/d", "--print-config"}).action ==
               Action::kPrintConfig));
+}
+
+BOOST_AUTO_TEST_CASE(HelpConfigListsEverySettingInATableRow) {
+  // No data dir needed: it documents, like --help.
+  LoadResult r = Load({"--help-config"});
+  BOOST_TEST((r.action == Action::kHelp));
+  BOOST_TEST(r.exit_code == 0);
+  for (const char* row :
+       {"| `retry_initial_ms` | `--retry-initial-ms INT` | "
+        "`OUTBOX_RETRY_INITIAL_MS` | `1000` |",
+        "| `data_dir` | `--data-dir PATH` | `OUTBOX_DATA_DIR` | none |",
+        "| (flag or env only) | `--config PATH` | `OUTBOX_CONFIG` | none |",
+        "`OPENAI_CONVERSIONS_API_KEY`"}) {
+    BOOST_TEST(r.message.find(row) != std::string::npos, row);
+  }
+  // One header, one separator, one row per setting plus the key variable.
+  BOOST_TEST(std::count(r.message.begin(), r.message.end(), '\n') ==
+             static_cast<long>(Settings().size() + 3));
 }
 
 struct BadCase {
