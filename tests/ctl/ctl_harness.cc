@@ -127,11 +127,16 @@ std::string OutboxdProcess::log() const { return ReadAll(log_path_); }
 
 void OutboxdProcess::Enqueue(const std::string& pixel_id,
                              const std::vector<std::string>& ids) {
+  std::vector<v1::ConversionEvent> events;
+  for (const std::string& id : ids) events.push_back(MakeEvent(pixel_id, id));
+  Enqueue(events);
+}
+
+void OutboxdProcess::Enqueue(const std::vector<v1::ConversionEvent>& events) {
   auto stub = v1::Outbox::NewStub(
       grpc::CreateChannel(server_, grpc::InsecureChannelCredentials()));
   v1::EnqueueRequest request;
-  for (const std::string& id : ids)
-    *request.add_events() = MakeEvent(pixel_id, id);
+  for (const v1::ConversionEvent& e : events) *request.add_events() = e;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));

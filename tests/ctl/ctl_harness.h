@@ -54,6 +54,8 @@ class OutboxdProcess {
   // Enqueues order_created events, a minute old, with these ids.
   void Enqueue(const std::string& pixel_id,
                const std::vector<std::string>& ids);
+  // Enqueues these events as they are.
+  void Enqueue(const std::vector<v1::ConversionEvent>& events);
 
  private:
   pid_t pid_ = -1;
