@@ -103,16 +103,26 @@ bool WaitUntil(const std::function<bool()>& done, int seconds) {
 }
 
 OutboxdProcess::OutboxdProcess(const ScratchDir& dir,
-                               const std::string& capi_url)
+                               const std::string& capi_url,
+                               const std::string& admin_token)
     : server_("unix:" + dir.Sub("outboxd.sock")),
       log_path_(dir.Sub("outboxd.log")) {
-  pid_ = Spawn({OUTBOXD_PATH, "--data-dir", dir.Sub("data"), "--listen",
-                server_, "--capi-url", capi_url, "--retry-initial-ms", "200",
-                "--retry-max-ms", "1000", "--batch-linger-ms", "20"},
-               {"OPENAI_CONVERSIONS_API_KEY=sk-fake-capi-demo"},
+  std::vector<std::string> args = {
+      OUTBOXD_PATH,         "--data-dir",     dir.Sub("data"),
+      "--listen",           server_,          "--capi-url",
+      capi_url,             "--retry-initial-ms", "200",
+      "--retry-max-ms",     "1000",           "--batch-linger-ms",
+      "20"};
+  if (!admin_token.empty()) {
+    std::ofstream(dir.Sub("admin-token")) << admin_token << "\n";
+    args.insert(args.end(), {"--admin-token-file", dir.Sub("admin-token")});
+  }
+  pid_ = Spawn(args, {"OPENAI_CONVERSIONS_API_KEY=sk-fake-capi-demo"},
                dir.Sub("outboxd.out"), log_path_);
   bool up = WaitUntil([&] {
-    return RunCtl({"--server", server_, "health"}).code == 0;
+    return RunCtl({"--server", server_, "health"},
+                  {"OUTBOX_ADMIN_TOKEN=" + admin_token})
+               .code == 0;
   });
   if (!up) throw std::runtime_error("outboxd did not come up: " + log());
 }

@@ -44,7 +44,10 @@ bool WaitUntil(const std::function<bool()>& done, int seconds = 60);
 class OutboxdProcess {
  public:
   // Starts it and waits (at most 30 s) until `outboxctl health` succeeds.
-  OutboxdProcess(const ScratchDir& dir, const std::string& capi_url);
+  // A non-empty `admin_token` is written to DIR/admin-token and required
+  // by the daemon's Admin service.
+  OutboxdProcess(const ScratchDir& dir, const std::string& capi_url,
+                 const std::string& admin_token = "");
   // SIGTERMs and reaps it.
   ~OutboxdProcess();
 

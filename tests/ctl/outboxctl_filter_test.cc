@@ -5,6 +5,7 @@
 // the daemon's own audit log. Also `stats --expiring-within`.
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <fstream>
 
 #include "tests/ctl/ctl_fixture.h"
 
@@ -125,6 +126,38 @@ BOOST_FIXTURE_TEST_CASE(StatsCountsEventsAboutToExpire, CtlFixture) {
   BOOST_TEST(table.out.find("paused pixel: px_old") != std::string::npos,
              table.out);
   BOOST_TEST(Ctl({"stats", "--expiring-within", "soon"}).code == 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(OutboxctlTokenTest)
+
+BOOST_AUTO_TEST_CASE(AdminTokenComesFromEnvironmentOrFile) {
+  ScratchDir dir;
+  outbox::testing::FakeCapiProcess capi;
+  OutboxdProcess daemon(dir, capi.endpoint(), "tok-3f9a1c");
+  std::vector<std::string> health = {"--server", daemon.server(), "health"};
+  CtlResult none = RunCtl(health);
+  BOOST_TEST(none.code == 3);
+  BOOST_TEST(none.err.find("OUTBOX_ADMIN_TOKEN") != std::string::npos,
+             none.err);
+  BOOST_TEST(RunCtl(health, {"OUTBOX_ADMIN_TOKEN=tok-3f9a1c"}).code == 0);
+  std::vector<std::string> with_file = {"--admin-token-file",
+                                        dir.Sub("admin-token")};
+  with_file.insert(with_file.end(), health.begin(), health.end());
+  BOOST_TEST(RunCtl(with_file).code == 0);
+  CtlResult missing_file =
+      RunCtl({"--admin-token-file", dir.Sub("nope"), "health"});
+  BOOST_TEST(missing_file.code == 2);
+  // The daemon's audit log says a token was used, never which.
+  BOOST_REQUIRE(RunCtl({"--server", daemon.server(), "pause", "--all"},
+                       {"OUTBOX_ADMIN_TOKEN=tok-3f9a1c"})
+                    .code == 0);
+  std::ifstream in(dir.Sub("data/audit.log"));
+  std::string line;
+  BOOST_REQUIRE(std::getline(in, line));
+  BOOST_TEST(line.find("\"token\":true") != std::string::npos, line);
+  BOOST_TEST(line.find("tok-3f9a1c") == std::string::npos, line);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
