@@ -36,21 +36,20 @@ std::string UtcNow() {
   std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char text[40];
+  char text[64];
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                 tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return text;
 }
 
-std::string Metadata(const grpc::ServerContextBase& context,
-                     const char* name) {
+std::string Metadata(const grpc::ServerContextBase& context, const char* name) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(name);
   if (it == metadata.end()) return "";
   // Bounded: a claimed name is a label, not a payload.
-  return std::string(it->second.data(), std::min<size_t>(it->second.size(),
-                                                         64));
+  return std::string(it->second.data(),
+                     std::min<size_t>(it->second.size(), 64));
 }
 
 }  // namespace
@@ -78,8 +77,8 @@ void AuditLog::Write(const grpc::ServerContextBase& context,
   if (e.method == "PauseDelivery" || e.method == "ResumeDelivery") {
     line += ",\"pixel_id\":" + JsonString(e.pixel_id);
   } else {
-    line += ",\"keys\":" + std::to_string(e.keys) + ",\"filter\":" +
-            (e.filter_json.empty() ? "null" : e.filter_json) +
+    line += ",\"keys\":" + std::to_string(e.keys) +
+            ",\"filter\":" + (e.filter_json.empty() ? "null" : e.filter_json) +
             ",\"dry_run\":" + (e.dry_run ? "true" : "false") +
             ",\"force\":" + (e.force ? "true" : "false");
   }

@@ -23,12 +23,18 @@ StatusOr<KeySelection> ParseKeys(
 
 StatusOr<std::optional<ErrorClass>> ErrorClassFromProto(v1::ErrorClass c) {
   switch (c) {
-    case v1::ERROR_CLASS_UNSPECIFIED: return std::optional<ErrorClass>();
-    case v1::NETWORK: return std::optional(ErrorClass::kNetwork);
-    case v1::AUTH: return std::optional(ErrorClass::kAuth);
-    case v1::RATE_LIMITED: return std::optional(ErrorClass::kRateLimited);
-    case v1::CLIENT_ERROR: return std::optional(ErrorClass::kClientError);
-    case v1::SERVER_ERROR: return std::optional(ErrorClass::kServerError);
+    case v1::ERROR_CLASS_UNSPECIFIED:
+      return std::optional<ErrorClass>();
+    case v1::NETWORK:
+      return std::optional(ErrorClass::kNetwork);
+    case v1::AUTH:
+      return std::optional(ErrorClass::kAuth);
+    case v1::RATE_LIMITED:
+      return std::optional(ErrorClass::kRateLimited);
+    case v1::CLIENT_ERROR:
+      return std::optional(ErrorClass::kClientError);
+    case v1::SERVER_ERROR:
+      return std::optional(ErrorClass::kServerError);
     default:
       return Status::InvalidArgument("filter.error_class: unknown value " +
                                      std::to_string(c));

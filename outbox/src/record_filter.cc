@@ -13,11 +13,16 @@ constexpr ErrorClass kAllClasses[] = {
 
 const char* ErrorClassName(ErrorClass error_class) {
   switch (error_class) {
-    case ErrorClass::kNetwork: return "network";
-    case ErrorClass::kAuth: return "auth";
-    case ErrorClass::kRateLimited: return "rate_limited";
-    case ErrorClass::kClientError: return "client_error";
-    case ErrorClass::kServerError: return "server_error";
+    case ErrorClass::kNetwork:
+      return "network";
+    case ErrorClass::kAuth:
+      return "auth";
+    case ErrorClass::kRateLimited:
+      return "rate_limited";
+    case ErrorClass::kClientError:
+      return "client_error";
+    case ErrorClass::kServerError:
+      return "server_error";
   }
   return "unknown";
 }

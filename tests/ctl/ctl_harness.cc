@@ -108,10 +108,9 @@ OutboxdProcess::OutboxdProcess(const ScratchDir& dir,
     : server_("unix:" + dir.Sub("outboxd.sock")),
       log_path_(dir.Sub("outboxd.log")) {
   std::vector<std::string> args = {
-      OUTBOXD_PATH,         "--data-dir",     dir.Sub("data"),
-      "--listen",           server_,          "--capi-url",
-      capi_url,             "--retry-initial-ms", "200",
-      "--retry-max-ms",     "1000",           "--batch-linger-ms",
+      OUTBOXD_PATH, "--data-dir",     dir.Sub("data"), "--listen",
+      server_,      "--capi-url",     capi_url,        "--retry-initial-ms",
+      "200",        "--retry-max-ms", "1000",          "--batch-linger-ms",
       "20"};
   if (!admin_token.empty()) {
     std::ofstream(dir.Sub("admin-token")) << admin_token << "\n";

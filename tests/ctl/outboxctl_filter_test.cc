@@ -30,8 +30,8 @@ BOOST_FIXTURE_TEST_CASE(FindsReplaysAndPurgesByFilter, CtlFixture) {
   BOOST_TEST(List({"--error-class", "client_error"}).Size() == 4u);
   BOOST_TEST(List({"--error-class", "server_error"}).Size() == 0u);
   BOOST_TEST(List({"--http-status", "422", "--pixel", "px_b"}).Size() == 1u);
-  BOOST_TEST(List({"--event-name", "order_created", "--state", "dead"})
-                 .Size() == 4u);
+  BOOST_TEST(
+      List({"--event-name", "order_created", "--state", "dead"}).Size() == 4u);
   BOOST_TEST(List({"--event-name", "lead_created"}).Size() == 0u);
   BOOST_TEST(List({"--state", "dead", "--newer-than", "1h"}).Size() == 4u);
   BOOST_TEST(List({"--state", "dead", "--older-than", "1h"}).Size() == 0u);
@@ -39,9 +39,21 @@ BOOST_FIXTURE_TEST_CASE(FindsReplaysAndPurgesByFilter, CtlFixture) {
   BOOST_TEST(List({"--state", "dead", "--event-older-than", "30s"}).Size() ==
              4u);
   BOOST_TEST(List({"--event-newer-than", "30s"}).Size() == 0u);
-  rapidjson::Document one = List({"--error-class", "client_error", "--limit",
-                                   "1"});
+  rapidjson::Document one =
+      List({"--error-class", "client_error", "--limit", "1"});
   BOOST_TEST(one.Size() == 1u);
+  // Paging: the first two, then the rest from the token given on stderr.
+  CtlResult first =
+      Ctl({"list", "--state", "dead", "--limit", "2", "-o", "jsonl"});
+  size_t at = first.err.find("--page-token ");
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, first.err);
+  std::string token = first.err.substr(at + 13);
+  token = token.substr(0, token.find(')'));
+  CtlResult rest =
+      Ctl({"list", "--state", "dead", "--page-token", token, "-o", "jsonl"});
+  BOOST_TEST(std::count(first.out.begin(), first.out.end(), '\n') == 2);
+  BOOST_TEST(std::count(rest.out.begin(), rest.out.end(), '\n') == 2);
+  BOOST_TEST(rest.err.find("--page-token") == std::string::npos, rest.err);
   CtlResult bad = Ctl({"list", "--error-class", "teapot"});
   BOOST_TEST(bad.code == 2);
   BOOST_TEST(bad.err.find("--error-class: one of") != std::string::npos,
@@ -55,9 +67,9 @@ BOOST_FIXTURE_TEST_CASE(FindsReplaysAndPurgesByFilter, CtlFixture) {
   CtlResult canary = Ctl({"replay", "--error-class", "client_error", "--pixel",
                           "px_a", "--canary", "1", "--canary-timeout", "60"});
   BOOST_TEST(canary.code == 1);
-  BOOST_TEST(canary.err.find("canary failed, stopped after 1") !=
-                 std::string::npos,
-             canary.err);
+  BOOST_TEST(
+      canary.err.find("canary failed, stopped after 1") != std::string::npos,
+      canary.err);
   BOOST_TEST(WaitUntil([&] { return Count("dead") == 4; }), daemon.log());
 
   capi.Control(R"({"reject_ids_containing":""})");
@@ -102,7 +114,7 @@ BOOST_FIXTURE_TEST_CASE(FindsReplaysAndPurgesByFilter, CtlFixture) {
     }
     BOOST_TEST(!std::string(line["operator"].GetString()).empty());
   }
-  BOOST_TEST(replays >= 2u);                // The canary, then the rest.
+  BOOST_TEST(replays >= 2u);                 // The canary, then the rest.
   BOOST_TEST(changed_by_replay == 1u + 3u);  // Failed canary + full replay.
   BOOST_TEST(purges == 1u);
 }

@@ -97,8 +97,8 @@ BOOST_AUTO_TEST_CASE(ListFiltersByErrorClassStatusEventNameAndAge) {
 }
 
 BOOST_AUTO_TEST_CASE(FilteredReplayPagesWithAToken) {
-  EnqueueEvents({MakeProtoEvent("a"), MakeProtoEvent("b"),
-                 MakeProtoEvent("c")});
+  EnqueueEvents(
+      {MakeProtoEvent("a"), MakeProtoEvent("b"), MakeProtoEvent("c")});
   for (int i = 0; i < 3; ++i) DeliverAnswering(422);  // Bisects to each.
   v1::ReplayRequest request;
   request.mutable_filter()->set_error_class(v1::CLIENT_ERROR);
@@ -171,9 +171,9 @@ BOOST_AUTO_TEST_CASE(AuditLogRecordsChangesButNeverTheToken) {
   v1::PauseDeliveryRequest pause;
   pause.set_pixel_id("px_test");
   v1::PauseDeliveryResponse paused;
-  BOOST_REQUIRE(Call(&v1::Admin::Stub::PauseDelivery, pause, &paused,
-                     "s3cret-token")
-                    .ok());
+  BOOST_REQUIRE(
+      Call(&v1::Admin::Stub::PauseDelivery, pause, &paused, "s3cret-token")
+          .ok());
   v1::ResumeDeliveryResponse resumed;
   BOOST_REQUIRE(Call(&v1::Admin::Stub::ResumeDelivery,
                      v1::ResumeDeliveryRequest{}, &resumed, "s3cret-token")

@@ -147,7 +147,8 @@ BOOST_AUTO_TEST_CASE(BoundsTheScanAndPagesOnUntilNothingCanMatch) {
     old_events.push_back(MakeEvent("a" + std::to_string(100 + i)));
     old_events.push_back(MakeEvent("z" + std::to_string(100 + i)));
   }
-  for (int i = 0; i < 3; ++i) new_events.push_back(MakeEvent("m" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i)
+    new_events.push_back(MakeEvent("m" + std::to_string(i)));
   Enqueue(old_events);
   clock.Advance(2 * kHourMs);
   Enqueue(new_events);

@@ -1,6 +1,4 @@
 // The read-only commands: stats, list (and export), inspect, health.
-#include <unistd.h>
-
 #include <algorithm>
 #include <iostream>
 
@@ -123,7 +121,8 @@ int RunList(AdminClient& client, const ListOptions& o) {
   } while (!request.page_token().empty() && printed != o.limit);
   if (o.format == Format::kJson) std::cout << (printed ? "\n]\n" : "]\n");
   if (o.format == Format::kTable) PrintTable(rows);
-  if (!request.page_token().empty() && isatty(STDERR_FILENO)) {
+  // On stderr, so stdout stays pure data; scripts continue from it too.
+  if (!request.page_token().empty()) {
     std::cerr << "(more: --page-token " << request.page_token() << ")\n";
   }
   return kExitOk;
