@@ -28,11 +28,12 @@ std::string ReadAll(const std::string& path) {
 // Forks and execs `args` with `env`, stdin from /dev/null and stdout/stderr
 // into the given files.
 pid_t Spawn(std::vector<std::string> args, std::vector<std::string> env,
-            const std::string& out, const std::string& err) {
+            const std::string& out, const std::string& err,
+            const std::string& input = "/dev/null") {
   std::fflush(nullptr);
   pid_t pid = fork();
   if (pid != 0) return pid;
-  int in = open("/dev/null", O_RDONLY);
+  int in = open(input.c_str(), O_RDONLY);
   int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   dup2(in, 0);
@@ -63,16 +64,26 @@ ScratchDir::ScratchDir() {
 
 ScratchDir::~ScratchDir() { std::filesystem::remove_all(path_); }
 
-CtlResult RunCtl(const std::vector<std::string>& args,
-                 const std::vector<std::string>& env) {
+namespace {
+
+std::string ShellQuoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs `argv` (stdin from `input_file`, or /dev/null) to completion or for
+// at most 120 s, capturing its exit code and output.
+CtlResult RunCaptured(const std::vector<std::string>& argv,
+                      const std::vector<std::string>& env,
+                      const std::string& input_file = "/dev/null") {
   static int run = 0;
   std::string base = "/tmp/outboxctl-run-" + std::to_string(getpid()) + "-" +
                      std::to_string(run++);
-  std::vector<std::string> argv = {OUTBOXCTL_PATH};
-  argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> envp = {"PATH=/usr/bin:/bin"};
   envp.insert(envp.end(), env.begin(), env.end());
-  pid_t pid = Spawn(argv, envp, base + ".out", base + ".err");
+  pid_t pid = Spawn(argv, envp, base + ".out", base + ".err", input_file);
   int status = 0;
   auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (waitpid(pid, &status, WNOHANG) == 0) {
@@ -89,6 +100,29 @@ CtlResult RunCtl(const std::vector<std::string>& args,
   result.err = ReadAll(base + ".err");
   std::remove((base + ".out").c_str());
   std::remove((base + ".err").c_str());
+  return result;
+}
+
+}  // namespace
+
+CtlResult RunCtl(const std::vector<std::string>& args,
+                 const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {OUTBOXCTL_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCaptured(argv, env);
+}
+
+CtlResult RunCtlOnTerminal(const std::vector<std::string>& args,
+                           const std::string& input,
+                           const std::vector<std::string>& env) {
+  std::string command = ShellQuoted(OUTBOXCTL_PATH);
+  for (const std::string& a : args) command += " " + ShellQuoted(a);
+  std::string input_file = "/tmp/outboxctl-input-" + std::to_string(getpid());
+  std::ofstream(input_file) << input;
+  // -e: script exits with the command's status; -q: no banner.
+  CtlResult result = RunCaptured(
+      {"/usr/bin/script", "-qec", command, "/dev/null"}, env, input_file);
+  std::remove(input_file.c_str());
   return result;
 }
 

@@ -36,6 +36,13 @@ struct CtlResult {
 CtlResult RunCtl(const std::vector<std::string>& args,
                  const std::vector<std::string>& env = {});
 
+// Runs outboxctl under script(1) (util-linux), so its stdin, stdout and
+// stderr are a terminal: progress lines and confirmation prompts appear.
+// `input` is typed into the terminal. `out` holds everything it printed.
+CtlResult RunCtlOnTerminal(const std::vector<std::string>& args,
+                           const std::string& input = "",
+                           const std::vector<std::string>& env = {});
+
 // Polls `done` every 100 ms for up to `seconds` (generous: CI machines are
 // loaded); returns its last answer.
 bool WaitUntil(const std::function<bool()>& done, int seconds = 60);

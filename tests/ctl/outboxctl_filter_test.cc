@@ -79,9 +79,16 @@ BOOST_FIXTURE_TEST_CASE(FindsReplaysAndPurgesByFilter, CtlFixture) {
   rapidjson::Document preview;
   BOOST_REQUIRE(!preview.Parse(dry.out.c_str()).HasParseError());
   BOOST_TEST(std::string(preview["matched"].GetString()) == "3");
-  CtlResult replay = Ctl({"replay", "--http-status", "422", "--pixel", "px_a",
-                          "--canary", "1", "--canary-timeout", "60"});
-  BOOST_TEST(replay.code == 0, replay.err);
+  // On a terminal, with the rest capped at one key per second: progress.
+  CtlResult replay = RunCtlOnTerminal(
+      {"--server", daemon.server(), "replay", "--http-status", "422",
+       "--pixel", "px_a", "--canary", "1", "--canary-timeout", "60", "--rate",
+       "1"});
+  BOOST_TEST(replay.code == 0, replay.out);
+  BOOST_TEST(replay.out.find("canary of 1 delivered") != std::string::npos,
+             replay.out);
+  BOOST_TEST(replay.out.find("replayed 2/3") != std::string::npos,
+             replay.out);
   BOOST_TEST(replay.out.find("replayed 3 of 3") != std::string::npos,
              replay.out);
   BOOST_TEST(WaitUntil([&] {
@@ -91,8 +98,14 @@ BOOST_FIXTURE_TEST_CASE(FindsReplaysAndPurgesByFilter, CtlFixture) {
   // What is left: px_b's poison event, purged by filter (DEAD by default).
   CtlResult refused = Ctl({"purge", "--error-class", "client_error"});
   BOOST_TEST(refused.code == 1);
-  CtlResult purged = Ctl({"purge", "--error-class", "client_error", "--yes"});
-  BOOST_TEST(purged.code == 0, purged.err);
+  // On a terminal it asks instead; "y" confirms.
+  CtlResult purged = RunCtlOnTerminal(
+      {"--server", daemon.server(), "purge", "--error-class", "client_error"},
+      "y\n");
+  BOOST_TEST(purged.code == 0, purged.out);
+  BOOST_TEST(purged.out.find("purge 1 records for good? [y/N]") !=
+                 std::string::npos,
+             purged.out);
   BOOST_TEST(purged.out.find("purged px_b/order_created/poison-b") !=
                  std::string::npos,
              purged.out);
