@@ -7,8 +7,8 @@
 // token from the environment or a file.
 #include <boost/test/unit_test.hpp>
 #include <chrono>
-#include <future>
 #include <fstream>
+#include <future>
 
 #include "tests/ctl/ctl_fixture.h"
 
@@ -99,8 +99,7 @@ BOOST_FIXTURE_TEST_CASE(FindsReplaysAndPurgesByFilter, CtlFixture) {
   BOOST_TEST(replay.code == 0, replay.out);
   BOOST_TEST(replay.out.find("canary of 1 delivered") != std::string::npos,
              replay.out);
-  BOOST_TEST(replay.out.find("replayed 2/3") != std::string::npos,
-             replay.out);
+  BOOST_TEST(replay.out.find("replayed 2/3") != std::string::npos, replay.out);
   BOOST_TEST(replay.out.find("replayed 3 of 3") != std::string::npos,
              replay.out);
   BOOST_TEST(WaitUntil([&] {
@@ -118,9 +117,9 @@ BOOST_FIXTURE_TEST_CASE(FindsReplaysAndPurgesByFilter, CtlFixture) {
       {"--server", daemon.server(), "purge", "--error-class", "client_error"},
       "y\n");
   BOOST_TEST(purged.code == 0, purged.out);
-  BOOST_TEST(purged.out.find("purge 2 records for good? [y/N]") !=
-                 std::string::npos,
-             purged.out);
+  BOOST_TEST(
+      purged.out.find("purge 2 records for good? [y/N]") != std::string::npos,
+      purged.out);
   BOOST_TEST(purged.out.find("purged px_b/order_created/poison-b") !=
                  std::string::npos,
              purged.out);
