@@ -93,15 +93,34 @@ PurgeResult PreviewPurge(const Outbox& outbox,
   return result;
 }
 
+// The audit entry of a Replay or Purge request, before its outcome.
+template <typename Request>
+AuditEntry SelectionEntry(const char* method, const Request& request) {
+  AuditEntry entry;
+  entry.method = method;
+  entry.keys = request.keys_size();
+  if (request.has_filter()) entry.filter_json = FilterJson(request.filter());
+  entry.dry_run = request.dry_run();
+  return entry;
+}
+
 }  // namespace
 
 AdminService::AdminService(outbox::Outbox& outbox, Drainer* drainer,
                            AdminAuthorizer authorizer,
-                           ServiceObserver* observer)
+                           ServiceObserver* observer, AuditLog* audit_log)
     : outbox_(outbox),
       drainer_(drainer),
       authorizer_(std::move(authorizer)),
-      observer_(observer) {}
+      observer_(observer),
+      audit_log_(audit_log) {}
+
+void AdminService::Audit(const grpc::CallbackServerContext& context,
+                         AuditEntry entry, const grpc::Status& status) {
+  if (audit_log_ == nullptr) return;
+  entry.code = static_cast<int>(status.error_code());
+  audit_log_->Write(context, entry);
+}
 
 grpc::ServerUnaryReactor* AdminService::Finish(
     grpc::CallbackServerContext* context, const char* method,
@@ -113,14 +132,31 @@ grpc::ServerUnaryReactor* AdminService::Finish(
 }
 
 grpc::ServerUnaryReactor* AdminService::GetStats(
-    grpc::CallbackServerContext* context, const v1::GetStatsRequest*,
+    grpc::CallbackServerContext* context, const v1::GetStatsRequest* request,
     v1::GetStatsResponse* response) {
   grpc::Status status = authorizer_.Check(*context);
-  if (status.ok()) status = DoGetStats(response);
+  if (status.ok()) status = DoGetStats(*request, response);
   return Finish(context, "GetStats", status);
 }
 
-grpc::Status AdminService::DoGetStats(v1::GetStatsResponse* response) {
+namespace {
+
+// Adds the forecast of expiring events to the totals and to each pixel.
+void ForecastToProto(const ExpiryForecast& f, v1::GetStatsResponse* out) {
+  out->set_expiring(f.expiring);
+  out->set_expiring_within_ms(f.within_ms);
+  out->set_expiring_approximate(f.approximate);
+  std::map<std::string, uint64_t> by_pixel(f.pixels.begin(), f.pixels.end());
+  for (v1::PixelStats& p : *out->mutable_pixels()) {
+    auto it = by_pixel.find(p.pixel_id());
+    if (it != by_pixel.end()) p.set_expiring(it->second);
+  }
+}
+
+}  // namespace
+
+grpc::Status AdminService::DoGetStats(const v1::GetStatsRequest& request,
+                                      v1::GetStatsResponse* response) {
   StatusOr<Stats> stats = outbox_.GetStats();
   if (!stats.ok()) return ToGrpcStatus(stats.status());
   response->set_pending(stats->pending);
@@ -153,6 +189,12 @@ grpc::Status AdminService::DoGetStats(v1::GetStatsResponse* response) {
     MergePixelDelivery(delivery, response);
     DrainerStatsToProto(delivery, response->mutable_delivery());
   }
+  if (request.has_expiring_within_ms()) {
+    StatusOr<ExpiryForecast> forecast =
+        outbox_.ForecastExpiry(request.expiring_within_ms());
+    if (!forecast.ok()) return ToGrpcStatus(forecast.status());
+    ForecastToProto(*forecast, response);
+  }
   return grpc::Status::OK;
 }
 
@@ -160,22 +202,32 @@ grpc::ServerUnaryReactor* AdminService::ListEvents(
     grpc::CallbackServerContext* context, const v1::ListEventsRequest* request,
     v1::ListEventsResponse* response) {
   grpc::Status status = authorizer_.Check(*context);
-  if (status.ok()) {
-    ListQuery query;
-    query.state = StateFromProto(request->state());
-    query.pixel_id = request->pixel_id();
-    if (request->limit() != 0) query.limit = request->limit();
-    query.page_token = request->page_token();
-    StatusOr<RecordPage> page = outbox_.List(query);
-    status = ToGrpcStatus(page.status());
-    if (page.ok()) {
-      for (const Record& r : page->records) {
-        RecordToProto(r, response->add_records());
-      }
-      response->set_next_page_token(page->next_page_token);
-    }
-  }
+  if (status.ok()) status = DoListEvents(*request, response);
   return Finish(context, "ListEvents", status);
+}
+
+grpc::Status AdminService::DoListEvents(const v1::ListEventsRequest& request,
+                                        v1::ListEventsResponse* response) {
+  if (request.has_filter() && (request.state() != v1::STATE_UNSPECIFIED ||
+                               !request.pixel_id().empty())) {
+    return ToGrpcStatus(Status::InvalidArgument(
+        "give state and pixel_id inside filter, or outside it, not both"));
+  }
+  v1::EventFilter legacy;
+  legacy.set_state(request.state());
+  legacy.set_pixel_id(request.pixel_id());
+  StatusOr<ListQuery> query =
+      QueryFromFilter(request.has_filter() ? request.filter() : legacy);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  if (request.limit() != 0) query->limit = request.limit();
+  query->page_token = request.page_token();
+  StatusOr<RecordPage> page = outbox_.List(*query);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const Record& r : page->records) {
+    RecordToProto(r, response->add_records());
+  }
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
 }
 
 grpc::ServerUnaryReactor* AdminService::GetEvent(
@@ -199,7 +251,13 @@ grpc::ServerUnaryReactor* AdminService::Replay(
     grpc::CallbackServerContext* context, const v1::ReplayRequest* request,
     v1::ReplayResponse* response) {
   grpc::Status status = authorizer_.Check(*context);
-  if (status.ok()) status = DoReplay(*request, response);
+  if (!status.ok()) return Finish(context, "Replay", status);
+  status = DoReplay(*request, response);
+  AuditEntry entry = SelectionEntry("Replay", *request);
+  entry.force = request->force();
+  entry.matched = response->matched();
+  entry.changed = response->replayed();
+  Audit(*context, std::move(entry), status);
   return Finish(context, "Replay", status);
 }
 
@@ -207,7 +265,8 @@ grpc::Status AdminService::DoReplay(const v1::ReplayRequest& request,
                                     v1::ReplayResponse* response) {
   StatusOr<KeySelection> selection = SelectKeys(
       outbox_, request.keys(),
-      request.has_filter() ? &request.filter() : nullptr, request.limit());
+      request.has_filter() ? &request.filter() : nullptr, request.limit(),
+      request.page_token());
   if (!selection.ok()) return ToGrpcStatus(selection.status());
   ReplayOptions options;
   options.dry_run = request.dry_run();
@@ -217,6 +276,7 @@ grpc::Status AdminService::DoReplay(const v1::ReplayRequest& request,
   response->set_matched(result->matched);
   response->set_replayed(result->replayed);
   response->set_truncated(selection->truncated);
+  response->set_next_page_token(selection->next_page_token);
   for (const KeyOutcome& o : result->outcomes) {
     OutcomeToProto(o, response->add_outcomes());
   }
@@ -227,7 +287,12 @@ grpc::ServerUnaryReactor* AdminService::Purge(
     grpc::CallbackServerContext* context, const v1::PurgeRequest* request,
     v1::PurgeResponse* response) {
   grpc::Status status = authorizer_.Check(*context);
-  if (status.ok()) status = DoPurge(*request, response);
+  if (!status.ok()) return Finish(context, "Purge", status);
+  status = DoPurge(*request, response);
+  AuditEntry entry = SelectionEntry("Purge", *request);
+  entry.matched = response->matched();
+  entry.changed = response->purged();
+  Audit(*context, std::move(entry), status);
   return Finish(context, "Purge", status);
 }
 
@@ -235,7 +300,8 @@ grpc::Status AdminService::DoPurge(const v1::PurgeRequest& request,
                                    v1::PurgeResponse* response) {
   StatusOr<KeySelection> selection = SelectKeys(
       outbox_, request.keys(),
-      request.has_filter() ? &request.filter() : nullptr, request.limit());
+      request.has_filter() ? &request.filter() : nullptr, request.limit(),
+      request.page_token());
   if (!selection.ok()) return ToGrpcStatus(selection.status());
   StatusOr<PurgeResult> result = request.dry_run()
                                      ? PreviewPurge(outbox_, selection->keys)
@@ -244,6 +310,7 @@ grpc::Status AdminService::DoPurge(const v1::PurgeRequest& request,
   response->set_matched(result->matched);
   response->set_purged(result->purged);
   response->set_truncated(selection->truncated);
+  response->set_next_page_token(selection->next_page_token);
   for (const KeyOutcome& o : result->outcomes) {
     OutcomeToProto(o, response->add_outcomes());
   }
@@ -259,6 +326,14 @@ grpc::ServerUnaryReactor* AdminService::PauseDelivery(
                           "this server runs without delivery");
   }
   if (status.ok()) status = ToGrpcStatus(drainer_->Pause(request->pixel_id()));
+  if (status.error_code() != grpc::StatusCode::PERMISSION_DENIED &&
+      status.error_code() != grpc::StatusCode::UNAUTHENTICATED) {
+    AuditEntry entry;
+    entry.method = "PauseDelivery";
+    entry.pixel_id = request->pixel_id();
+    entry.changed = status.ok() ? 1 : 0;
+    Audit(*context, std::move(entry), status);
+  }
   return Finish(context, "PauseDelivery", status);
 }
 
@@ -272,6 +347,14 @@ grpc::ServerUnaryReactor* AdminService::ResumeDelivery(
   }
   if (status.ok()) {
     status = ToGrpcStatus(drainer_->Resume(request->pixel_id()));
+  }
+  if (status.error_code() != grpc::StatusCode::PERMISSION_DENIED &&
+      status.error_code() != grpc::StatusCode::UNAUTHENTICATED) {
+    AuditEntry entry;
+    entry.method = "ResumeDelivery";
+    entry.pixel_id = request->pixel_id();
+    entry.changed = status.ok() ? 1 : 0;
+    Audit(*context, std::move(entry), status);
   }
   return Finish(context, "ResumeDelivery", status);
 }

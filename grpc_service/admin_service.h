@@ -7,10 +7,13 @@
 // records, one synced write), so handlers run them inline rather than
 // handing them to another thread.
 //
+// Replay, Purge, PauseDelivery and ResumeDelivery calls that pass the
+// authorizer are written to the AuditLog, refused or not.
+//
 // Ownership: borrows the Outbox, the Drainer (null when the server runs
 // without delivery: PauseDelivery/ResumeDelivery then fail with
-// FAILED_PRECONDITION) and the observer (may be null); all must outlive the
-// grpc::Server serving this service.
+// FAILED_PRECONDITION), the audit log and the observer (both may be null);
+// all must outlive the grpc::Server serving this service.
 // Thread-safety: gRPC calls the handlers from many threads at once.
 #ifndef OUTBOX_GRPC_SERVICE_ADMIN_SERVICE_H_
 #define OUTBOX_GRPC_SERVICE_ADMIN_SERVICE_H_
@@ -20,6 +23,7 @@
 #include <string>
 
 #include "grpc_service/admin_auth.h"
+#include "grpc_service/audit_log.h"
 #include "grpc_service/service_observer.h"
 #include "outbox/drainer.h"
 #include "outbox/outbox.h"
@@ -30,12 +34,14 @@ namespace outbox::grpc_service {
 class AdminService final : public v1::Admin::CallbackService {
  public:
   AdminService(outbox::Outbox& outbox, Drainer* drainer,
-               AdminAuthorizer authorizer, ServiceObserver* observer);
+               AdminAuthorizer authorizer, ServiceObserver* observer,
+               AuditLog* audit_log = nullptr);
 
   grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context,
                                      const v1::GetStatsRequest* request,
                                      v1::GetStatsResponse* response) override;
-  // INVALID_ARGUMENT for a limit over 1000 or a bad page token.
+  // INVALID_ARGUMENT for a limit over 1000, a bad page token, or a filter
+  // together with state or pixel_id.
   grpc::ServerUnaryReactor* ListEvents(
       grpc::CallbackServerContext* context,
       const v1::ListEventsRequest* request,
@@ -69,7 +75,14 @@ class AdminService final : public v1::Admin::CallbackService {
                                    const char* method,
                                    const grpc::Status& status);
 
-  grpc::Status DoGetStats(v1::GetStatsResponse* response);
+  // Writes `entry` to the audit log (if any) with the call's status.
+  void Audit(const grpc::CallbackServerContext& context, AuditEntry entry,
+             const grpc::Status& status);
+
+  grpc::Status DoGetStats(const v1::GetStatsRequest& request,
+                          v1::GetStatsResponse* response);
+  grpc::Status DoListEvents(const v1::ListEventsRequest& request,
+                            v1::ListEventsResponse* response);
   grpc::Status DoReplay(const v1::ReplayRequest& request,
                         v1::ReplayResponse* response);
   grpc::Status DoPurge(const v1::PurgeRequest& request,
@@ -79,6 +92,7 @@ class AdminService final : public v1::Admin::CallbackService {
   Drainer* const drainer_;
   const AdminAuthorizer authorizer_;
   ServiceObserver* const observer_;
+  AuditLog* const audit_log_;
 };
 
 }  // namespace outbox::grpc_service

@@ -50,6 +50,8 @@ struct Config {
   std::string admin_token_file;
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Audit log of operator actions; "" means DATA_DIR/audit.log, "off" none.
+  std::string audit_log;
 
   // Resolved secrets; never printed or logged.
   ApiKeys api_keys;

@@ -135,6 +135,11 @@ std::vector<Setting> MakeSettings() {
   s.push_back(Path("admin_token_file",
                    "File with a bearer token that Admin RPCs must present",
                    &Config::admin_token_file));
+  s.push_back(Path("audit_log",
+                   "Where Replay/Purge/Pause/Resume calls are recorded, one "
+                   "JSON line each (mode 0600). Default: DATA_DIR/audit.log; "
+                   "\"off\": not recorded",
+                   &Config::audit_log));
   s.push_back(Path("tls_cert_file",
                    "PEM certificate chain: serve TLS (advised when listen is "
                    "not loopback; outboxd warns otherwise)",

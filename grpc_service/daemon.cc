@@ -45,6 +45,11 @@ ServerOptions GrpcOptions(const Config& config) {
   options.admin_token = config.admin_token;
   options.tls_cert_chain_pem = config.tls_cert_pem;
   options.tls_private_key_pem = config.tls_key_pem;
+  if (config.audit_log.empty()) {
+    options.audit_log_path = config.data_dir + "/audit.log";
+  } else if (config.audit_log != "off") {
+    options.audit_log_path = config.audit_log;
+  }
   return options;
 }
 
@@ -116,6 +121,7 @@ int Daemon::Serve(Outbox& outbox, Transport& transport) {
   }
   logger_.Info("serving", {{"address", (*server)->address()},
                            {"data_dir", config_.data_dir},
+                           {"audit_log", GrpcOptions(config_).audit_log_path},
                            {"capi_url", config_.capi_url},
                            {"api_key_source", config_.api_key_source}});
   if (config_.tls_cert_pem.empty() &&

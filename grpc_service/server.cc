@@ -105,11 +105,20 @@ StatusOr<std::unique_ptr<OutboxServer>> OutboxServer::Start(
     return Status::InvalidArgument(
         "TLS needs both a certificate chain and a private key");
   }
+  std::unique_ptr<AuditLog> audit_log;
+  if (!options.audit_log_path.empty()) {
+    StatusOr<std::unique_ptr<AuditLog>> opened =
+        AuditLog::Open(options.audit_log_path);
+    if (!opened.ok()) return opened.status();
+    audit_log = std::move(*opened);
+  }
   std::unique_ptr<OutboxServer> server(new OutboxServer());
+  server->audit_log_ = std::move(audit_log);
   server->outbox_service_ =
       std::make_unique<OutboxService>(outbox, options.observer);
   server->admin_service_ = std::make_unique<AdminService>(
-      outbox, drainer, AdminAuthorizer(options.admin_token), options.observer);
+      outbox, drainer, AdminAuthorizer(options.admin_token), options.observer,
+      server->audit_log_.get());
 
   // The builder steps, in order: process-wide plugins, the listener,
   // limits, services, start.

@@ -31,6 +31,7 @@ class Server;
 namespace outbox::grpc_service {
 
 class AdminService;
+class AuditLog;
 class OutboxService;
 
 struct ServerOptions {
@@ -69,6 +70,12 @@ struct ServerOptions {
   // closes; bounded by the shutdown deadline. Default: 200.
   int drain_quiet_ms = 200;
 
+  // Where Replay, Purge, PauseDelivery and ResumeDelivery calls are
+  // recorded (see audit_log.h); created 0600 if absent. Start fails when it
+  // cannot be opened. Default: "" (no audit log; outboxd passes
+  // DATA_DIR/audit.log unless configured otherwise).
+  std::string audit_log_path;
+
   // Told about every call; not owned. Default: none.
   ServiceObserver* observer = nullptr;
 };
@@ -100,6 +107,7 @@ class OutboxServer {
   OutboxServer();
 
   std::unique_ptr<OutboxService> outbox_service_;
+  std::unique_ptr<AuditLog> audit_log_;  // Outlives admin_service_.
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

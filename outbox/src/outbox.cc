@@ -1,5 +1,6 @@
 #include "outbox/outbox.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -261,11 +262,16 @@ StatusOr<RecordPage> Outbox::List(const ListQuery& query) const {
   if (!HexDecode(query.page_token, &start)) {
     return Status::InvalidArgument("page_token: not a token from this API");
   }
-  RecordPage page;
+  // Without a filter every key scanned is a match; with one, scan up to
+  // max_scanned keys and stop loading records once the page is full.
+  const size_t budget = query.filter.MatchesAll()
+                            ? query.limit
+                            : std::max(query.limit, query.max_scanned);
   std::vector<std::string> keys;
+  std::string resume;  // The first key not scanned, when the budget ran out.
   auto collect = [&](std::string_view key, std::string_view) {
-    if (keys.size() == query.limit) {
-      page.next_page_token = HexEncode(key);
+    if (keys.size() == budget) {
+      resume = HexEncode(key);
       return false;
     }
     keys.emplace_back(key);
@@ -282,12 +288,20 @@ StatusOr<RecordPage> Outbox::List(const ListQuery& query) const {
         query.pixel_id.empty() ? "" : PixelPrefix(query.pixel_id);
     OUTBOX_RETURN_IF_ERROR(store_->ScanRecords(prefix, start, collect));
   }
-  for (const std::string& key : keys) {
-    StatusOr<Record> record = store_->Get(key.substr(strip));
+  RecordPage page;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (page.records.size() == query.limit) {
+      page.next_page_token = HexEncode(keys[i]);
+      return page;
+    }
+    StatusOr<Record> record = store_->Get(keys[i].substr(strip));
     if (record.status().code() == StatusCode::kNotFound) continue;  // raced
     if (!record.ok()) return record.status();
-    page.records.push_back(std::move(*record));
+    if (query.filter.Matches(*record)) {
+      page.records.push_back(std::move(*record));
+    }
   }
+  page.next_page_token = std::move(resume);
   return page;
 }
 

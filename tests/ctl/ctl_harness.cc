@@ -28,11 +28,12 @@ std::string ReadAll(const std::string& path) {
 // Forks and execs `args` with `env`, stdin from /dev/null and stdout/stderr
 // into the given files.
 pid_t Spawn(std::vector<std::string> args, std::vector<std::string> env,
-            const std::string& out, const std::string& err) {
+            const std::string& out, const std::string& err,
+            const std::string& input = "/dev/null") {
   std::fflush(nullptr);
   pid_t pid = fork();
   if (pid != 0) return pid;
-  int in = open("/dev/null", O_RDONLY);
+  int in = open(input.c_str(), O_RDONLY);
   int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   dup2(in, 0);
@@ -63,16 +64,26 @@ ScratchDir::ScratchDir() {
 
 ScratchDir::~ScratchDir() { std::filesystem::remove_all(path_); }
 
-CtlResult RunCtl(const std::vector<std::string>& args,
-                 const std::vector<std::string>& env) {
+namespace {
+
+std::string ShellQuoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs `argv` (stdin from `input_file`, or /dev/null) to completion or for
+// at most 120 s, capturing its exit code and output.
+CtlResult RunCaptured(const std::vector<std::string>& argv,
+                      const std::vector<std::string>& env,
+                      const std::string& input_file = "/dev/null") {
   static int run = 0;
   std::string base = "/tmp/outboxctl-run-" + std::to_string(getpid()) + "-" +
                      std::to_string(run++);
-  std::vector<std::string> argv = {OUTBOXCTL_PATH};
-  argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> envp = {"PATH=/usr/bin:/bin"};
   envp.insert(envp.end(), env.begin(), env.end());
-  pid_t pid = Spawn(argv, envp, base + ".out", base + ".err");
+  pid_t pid = Spawn(argv, envp, base + ".out", base + ".err", input_file);
   int status = 0;
   auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (waitpid(pid, &status, WNOHANG) == 0) {
@@ -92,6 +103,29 @@ CtlResult RunCtl(const std::vector<std::string>& args,
   return result;
 }
 
+}  // namespace
+
+CtlResult RunCtl(const std::vector<std::string>& args,
+                 const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {OUTBOXCTL_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCaptured(argv, env);
+}
+
+CtlResult RunCtlOnTerminal(const std::vector<std::string>& args,
+                           const std::string& input,
+                           const std::vector<std::string>& env) {
+  std::string command = ShellQuoted(OUTBOXCTL_PATH);
+  for (const std::string& a : args) command += " " + ShellQuoted(a);
+  std::string input_file = "/tmp/outboxctl-input-" + std::to_string(getpid());
+  std::ofstream(input_file) << input;
+  // -e: script exits with the command's status; -q: no banner.
+  CtlResult result = RunCaptured(
+      {"/usr/bin/script", "-qec", command, "/dev/null"}, env, input_file);
+  std::remove(input_file.c_str());
+  return result;
+}
+
 bool WaitUntil(const std::function<bool()>& done, int seconds) {
   auto give_up =
       std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
@@ -103,16 +137,25 @@ bool WaitUntil(const std::function<bool()>& done, int seconds) {
 }
 
 OutboxdProcess::OutboxdProcess(const ScratchDir& dir,
-                               const std::string& capi_url)
+                               const std::string& capi_url,
+                               const std::string& admin_token)
     : server_("unix:" + dir.Sub("outboxd.sock")),
       log_path_(dir.Sub("outboxd.log")) {
-  pid_ = Spawn({OUTBOXD_PATH, "--data-dir", dir.Sub("data"), "--listen",
-                server_, "--capi-url", capi_url, "--retry-initial-ms", "200",
-                "--retry-max-ms", "1000", "--batch-linger-ms", "20"},
-               {"OPENAI_CONVERSIONS_API_KEY=sk-fake-capi-demo"},
+  std::vector<std::string> args = {
+      OUTBOXD_PATH, "--data-dir",     dir.Sub("data"), "--listen",
+      server_,      "--capi-url",     capi_url,        "--retry-initial-ms",
+      "200",        "--retry-max-ms", "1000",          "--batch-linger-ms",
+      "20"};
+  if (!admin_token.empty()) {
+    std::ofstream(dir.Sub("admin-token")) << admin_token << "\n";
+    args.insert(args.end(), {"--admin-token-file", dir.Sub("admin-token")});
+  }
+  pid_ = Spawn(args, {"OPENAI_CONVERSIONS_API_KEY=sk-fake-capi-demo"},
                dir.Sub("outboxd.out"), log_path_);
   bool up = WaitUntil([&] {
-    return RunCtl({"--server", server_, "health"}).code == 0;
+    return RunCtl({"--server", server_, "health"},
+                  {"OUTBOX_ADMIN_TOKEN=" + admin_token})
+               .code == 0;
   });
   if (!up) throw std::runtime_error("outboxd did not come up: " + log());
 }
@@ -127,11 +170,16 @@ std::string OutboxdProcess::log() const { return ReadAll(log_path_); }
 
 void OutboxdProcess::Enqueue(const std::string& pixel_id,
                              const std::vector<std::string>& ids) {
+  std::vector<v1::ConversionEvent> events;
+  for (const std::string& id : ids) events.push_back(MakeEvent(pixel_id, id));
+  Enqueue(events);
+}
+
+void OutboxdProcess::Enqueue(const std::vector<v1::ConversionEvent>& events) {
   auto stub = v1::Outbox::NewStub(
       grpc::CreateChannel(server_, grpc::InsecureChannelCredentials()));
   v1::EnqueueRequest request;
-  for (const std::string& id : ids)
-    *request.add_events() = MakeEvent(pixel_id, id);
+  for (const v1::ConversionEvent& e : events) *request.add_events() = e;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));

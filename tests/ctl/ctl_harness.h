@@ -36,6 +36,13 @@ struct CtlResult {
 CtlResult RunCtl(const std::vector<std::string>& args,
                  const std::vector<std::string>& env = {});
 
+// Runs outboxctl under script(1) (util-linux), so its stdin, stdout and
+// stderr are a terminal: progress lines and confirmation prompts appear.
+// `input` is typed into the terminal. `out` holds everything it printed.
+CtlResult RunCtlOnTerminal(const std::vector<std::string>& args,
+                           const std::string& input = "",
+                           const std::vector<std::string>& env = {});
+
 // Polls `done` every 100 ms for up to `seconds` (generous: CI machines are
 // loaded); returns its last answer.
 bool WaitUntil(const std::function<bool()>& done, int seconds = 60);
@@ -44,7 +51,10 @@ bool WaitUntil(const std::function<bool()>& done, int seconds = 60);
 class OutboxdProcess {
  public:
   // Starts it and waits (at most 30 s) until `outboxctl health` succeeds.
-  OutboxdProcess(const ScratchDir& dir, const std::string& capi_url);
+  // A non-empty `admin_token` is written to DIR/admin-token and required
+  // by the daemon's Admin service.
+  OutboxdProcess(const ScratchDir& dir, const std::string& capi_url,
+                 const std::string& admin_token = "");
   // SIGTERMs and reaps it.
   ~OutboxdProcess();
 
@@ -54,6 +64,8 @@ class OutboxdProcess {
   // Enqueues order_created events, a minute old, with these ids.
   void Enqueue(const std::string& pixel_id,
                const std::vector<std::string>& ids);
+  // Enqueues these events as they are.
+  void Enqueue(const std::vector<v1::ConversionEvent>& events);
 
  private:
   pid_t pid_ = -1;

@@ -4,51 +4,14 @@
 // with a canary once the poison flag is cleared, and delivered; purge needs
 // --yes; a paused pixel's events wait. Every wait is bounded.
 #define BOOST_TEST_MODULE outboxctl
-#include <rapidjson/document.h>
-
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <sstream>
 
-#include "tests/ctl/ctl_harness.h"
-#include "tests/delivery/fake_capi_process.h"
+#include "tests/ctl/ctl_fixture.h"
 
 namespace outbox::ctl::testing {
 namespace {
-
-using outbox::testing::FakeCapiProcess;
-
-struct CtlFixture {
-  ScratchDir dir;
-  FakeCapiProcess capi;
-  OutboxdProcess daemon{dir, capi.endpoint()};
-
-  CtlResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--server", daemon.server()});
-    return RunCtl(args);
-  }
-  // `list ... -o json`, parsed; an empty array on any failure.
-  rapidjson::Document List(const std::vector<std::string>& filter) {
-    std::vector<std::string> args = {"list", "-o", "json"};
-    args.insert(args.end(), filter.begin(), filter.end());
-    CtlResult r = Ctl(args);
-    rapidjson::Document doc;
-    if (r.code != 0 || doc.Parse(r.out.c_str()).HasParseError() ||
-        !doc.IsArray()) {
-      doc.SetArray();
-    }
-    return doc;
-  }
-  size_t Count(const std::string& state) {
-    return List({"--state", state}).Size();
-  }
-  std::string StateOf(const std::string& key) {
-    CtlResult r = Ctl({"inspect", key, "-o", "json"});
-    rapidjson::Document doc;
-    if (r.code != 0 || doc.Parse(r.out.c_str()).HasParseError()) return "";
-    return doc["state"].GetString();
-  }
-};
 
 BOOST_AUTO_TEST_SUITE(OutboxctlTest)
 

@@ -1,6 +1,10 @@
 #include "tools/outboxctl/admin_client.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <utility>
 
@@ -65,6 +69,8 @@ std::unique_ptr<grpc::ClientContext> AdminClient::NewContext() const {
   if (!options_.admin_token.empty()) {
     context->AddMetadata("authorization", "Bearer " + options_.admin_token);
   }
+  // Who runs this, for the daemon's audit log (a claim, not a credential).
+  context->AddMetadata("x-outbox-operator", OperatorName());
   return context;
 }
 
@@ -74,6 +80,12 @@ int AdminClient::Fail(const std::string& what,
   std::string hint = Hint(status, options_.server);
   if (!hint.empty()) line += " — " + hint;
   return Complain(ExitCodeFor(status.error_code()), line);
+}
+
+std::string OperatorName() {
+  if (const char* sudo = std::getenv("SUDO_USER")) return sudo;
+  if (passwd* pw = getpwuid(getuid())) return pw->pw_name;
+  return "uid " + std::to_string(getuid());
 }
 
 int Complain(int code, const std::string& message) {

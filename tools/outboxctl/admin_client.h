@@ -50,6 +50,10 @@ class AdminClient {
   std::unique_ptr<v1::Admin::Stub> stub_;
 };
 
+// The user running outboxctl (SUDO_USER first), sent to the daemon as
+// "x-outbox-operator" metadata for its audit log.
+std::string OperatorName();
+
 // Prints "outboxctl: <message>" on stderr; returns `code`.
 int Complain(int code, const std::string& message);
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "tools/outboxctl/admin_client.h"
 #include "tools/outboxctl/output.h"
 
 namespace outbox::ctl {
@@ -27,18 +28,12 @@ std::string JsonString(const std::string& s) {
   return out + "\"";
 }
 
-std::string WhoAmI() {
-  if (const char* sudo = std::getenv("SUDO_USER")) return sudo;
-  if (passwd* pw = getpwuid(getuid())) return pw->pw_name;
-  return "uid " + std::to_string(getuid());
-}
-
 }  // namespace
 
 bool WriteAudit(const std::string& path, const AuditEntry& e) {
   if (path.empty()) return true;
   std::string line = "{\"time\":" + JsonString(FormatTime(NowMs())) +
-                     ",\"user\":" + JsonString(WhoAmI()) +
+                     ",\"user\":" + JsonString(OperatorName()) +
                      ",\"server\":" + JsonString(e.server) +
                      ",\"operation\":" + JsonString(e.operation) +
                      ",\"selection\":" + JsonString(e.selection) +

@@ -1,6 +1,8 @@
-// The audit log of destructive and bulk operations: one JSON line per
-// operation (who, when, on which server, what, how many), appended to the
-// file given by --audit-log. Default: no audit log.
+// The client's own audit log of destructive and bulk operations: one JSON
+// line per command (who, when, on which server, what, how many), appended
+// to the file given by --audit-log. Default: none. outboxd keeps the
+// authoritative log (one line per RPC) whatever the client does; this one
+// is for an operator who wants the command-level view on their side.
 #ifndef OUTBOX_TOOLS_OUTBOXCTL_AUDIT_LOG_H_
 #define OUTBOX_TOOLS_OUTBOXCTL_AUDIT_LOG_H_
 
@@ -12,7 +14,7 @@ namespace outbox::ctl {
 struct AuditEntry {
   std::string operation;  // "replay", "purge", "pause", "resume".
   std::string server;
-  std::string selection;  // "keys=3" or "state=DEAD pixel=px_1".
+  std::string selection;  // "keys=3" or "state=dead pixel=px_1".
   uint64_t matched = 0;
   uint64_t changed = 0;
   bool force = false;

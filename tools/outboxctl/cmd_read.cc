@@ -1,6 +1,5 @@
 // The read-only commands: stats, list (and export), inspect, health.
-#include <unistd.h>
-
+#include <algorithm>
 #include <iostream>
 
 #include "tools/outboxctl/commands.h"
@@ -8,12 +7,10 @@
 namespace outbox::ctl {
 namespace {
 
-constexpr int64_t kApiWindowMs = 7LL * 86'400'000;
-
 void PrintPixels(const v1::GetStatsResponse& stats) {
   std::vector<std::vector<std::string>> rows = {
       {"PIXEL", "PENDING", "IN_FLIGHT", "DELIVERED", "DEAD", "EXPIRED",
-       "DELIVERY"}};
+       "EXPIRING", "DELIVERY"}};
   for (const v1::PixelStats& p : stats.pixels()) {
     std::string delivery = p.paused() ? "paused by operator" : "running";
     if (p.key_rejected()) delivery = "key rejected: " + p.key_rejected_reason();
@@ -23,12 +20,13 @@ void PrintPixels(const v1::GetStatsResponse& stats) {
     rows.push_back({p.pixel_id(), std::to_string(p.pending()),
                     std::to_string(p.in_flight()),
                     std::to_string(p.delivered()), std::to_string(p.dead()),
-                    std::to_string(p.expired()), delivery});
+                    std::to_string(p.expired()), std::to_string(p.expiring()),
+                    delivery});
   }
   PrintTable(rows);
 }
 
-void PrintStats(const v1::GetStatsResponse& s, int64_t expiring,
+void PrintStats(const v1::GetStatsResponse& s,
                 const std::string& expiring_within) {
   std::cout << "pending " << s.pending() << "  in_flight " << s.in_flight()
             << "  delivered " << s.delivered() << "  dead " << s.dead()
@@ -36,10 +34,12 @@ void PrintStats(const v1::GetStatsResponse& s, int64_t expiring,
   std::cout << "oldest pending: "
             << (s.pending() ? FormatDuration(s.oldest_pending_age_ms()) : "-")
             << "\n";
-  if (expiring >= 0) {
-    std::cout << "expiring within " << expiring_within << ": " << expiring
-              << "\n";
-  }
+  std::cout << "expiring within " << expiring_within << ": "
+            << s.expiring() << (s.expiring_approximate() ? " or more" : "")
+            << (s.expiring() ? " (pending or in flight; they will be marked "
+                               "EXPIRED unless delivered first)"
+                             : "")
+            << "\n";
   if (s.all_paused()) std::cout << "delivery: PAUSED for every pixel\n";
   for (const std::string& p : s.paused_pixel_ids()) {
     std::cout << "paused pixel: " << p << " (by an operator)\n";
@@ -52,41 +52,6 @@ void PrintStats(const v1::GetStatsResponse& s, int64_t expiring,
   }
   std::cout << "\n";
   PrintPixels(s);
-}
-
-// Counts PENDING records whose event leaves the API's 7-day window within
-// `within_ms`. Returns -1 (after a message) when listing fails.
-int64_t CountExpiring(AdminClient& client, int64_t within_ms) {
-  v1::ListEventsRequest request;
-  request.set_state(v1::PENDING);
-  request.set_limit(1000);
-  int64_t count = 0;
-  int64_t cutoff = NowMs() + within_ms - kApiWindowMs;
-  do {
-    v1::ListEventsResponse page;
-    grpc::Status status =
-        client.stub().ListEvents(client.NewContext().get(), request, &page);
-    if (!status.ok()) return client.Fail("list", status), -1;
-    for (const v1::EventRecord& r : page.records()) {
-      if (r.event().timestamp_ms() != 0 && r.event().timestamp_ms() < cutoff) {
-        ++count;
-      }
-    }
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
-  return count;
-}
-
-bool Matches(const v1::EventRecord& r, const ListOptions& o,
-             int64_t older_than_ms) {
-  if (!o.event_name.empty() && r.key().event_name() != o.event_name) {
-    return false;
-  }
-  if (o.http_status >= 0) {
-    if (r.attempts().empty()) return false;
-    if (r.attempts().rbegin()->http_status() != o.http_status) return false;
-  }
-  return older_than_ms <= 0 || NowMs() - r.enqueued_ms() >= older_than_ms;
 }
 
 std::vector<std::string> RecordRow(const v1::EventRecord& r) {
@@ -106,42 +71,28 @@ std::vector<std::string> RecordRow(const v1::EventRecord& r) {
 
 int RunStats(AdminClient& client, Format format,
              const std::string& expiring_within) {
-  v1::GetStatsResponse stats;
-  grpc::Status status =
-      client.stub().GetStats(client.NewContext().get(), {}, &stats);
-  if (!status.ok()) return client.Fail("stats", status);
   int64_t within_ms = 0;
   if (!ParseDuration(expiring_within, &within_ms)) {
     return Complain(kExitUsage, "--expiring-within: write it like 24h or 90m");
   }
-  int64_t expiring = CountExpiring(client, within_ms);
-  if (expiring < 0) return kExitFailed;
+  v1::GetStatsRequest request;
+  request.set_expiring_within_ms(within_ms);
+  v1::GetStatsResponse stats;
+  grpc::Status status =
+      client.stub().GetStats(client.NewContext().get(), request, &stats);
+  if (!status.ok()) return client.Fail("stats", status);
   if (format != Format::kTable) {
-    std::string json = ToJson(stats);
-    json.insert(json.size() - 1,
-                ",\"expiring_within_ms\":" + std::to_string(within_ms) +
-                    ",\"expiring\":" + std::to_string(expiring));
-    std::cout << json << "\n";
+    std::cout << ToJson(stats) << "\n";
     return kExitOk;
   }
-  PrintStats(stats, expiring, expiring_within);
+  PrintStats(stats, expiring_within);
   return kExitOk;
 }
 
 int RunList(AdminClient& client, const ListOptions& o) {
   v1::ListEventsRequest request;
-  v1::State state = v1::STATE_UNSPECIFIED;
-  if (!o.state.empty() && !ParseState(o.state, &state)) {
-    return Complain(kExitUsage,
-                    "--state: one of pending, in_flight, "
-                    "delivered, dead, expired");
-  }
-  int64_t older_than_ms = 0;
-  if (!o.older_than.empty() && !ParseDuration(o.older_than, &older_than_ms)) {
-    return Complain(kExitUsage, "--older-than: write it like 2h or 30m");
-  }
-  request.set_state(state);
-  request.set_pixel_id(o.pixel);
+  int code = BuildFilter(o.filter, NowMs(), request.mutable_filter());
+  if (code != kExitOk) return code;
   request.set_limit(o.page_size);
   request.set_page_token(o.page_token);
   std::vector<std::vector<std::string>> rows = {{"KEY", "STATE", "ATTEMPTS",
@@ -150,23 +101,28 @@ int RunList(AdminClient& client, const ListOptions& o) {
   size_t printed = 0;
   if (o.format == Format::kJson) std::cout << "[";
   do {
+    // Never ask for more than is left to print: the page token then always
+    // continues right after the last record printed.
+    if (o.limit != 0) {
+      request.set_limit(std::min<uint32_t>(o.page_size, o.limit - printed));
+    }
     v1::ListEventsResponse page;
     grpc::Status status =
         client.stub().ListEvents(client.NewContext().get(), request, &page);
     if (!status.ok()) return client.Fail("list", status);
     request.set_page_token(page.next_page_token());
     for (const v1::EventRecord& r : page.records()) {
-      if (!Matches(r, o, older_than_ms)) continue;
       if (o.format == Format::kTable) rows.push_back(RecordRow(r));
       if (o.format == Format::kJson) std::cout << (printed ? ",\n" : "\n");
       if (o.format != Format::kTable) std::cout << ToJson(r);
       if (o.format == Format::kJsonl) std::cout << "\n";
-      if (++printed == o.limit) break;
+      ++printed;
     }
   } while (!request.page_token().empty() && printed != o.limit);
   if (o.format == Format::kJson) std::cout << (printed ? "\n]\n" : "]\n");
   if (o.format == Format::kTable) PrintTable(rows);
-  if (!request.page_token().empty() && isatty(STDERR_FILENO)) {
+  // On stderr, so stdout stays pure data; scripts continue from it too.
+  if (!request.page_token().empty()) {
     std::cerr << "(more: --page-token " << request.page_token() << ")\n";
   }
   return kExitOk;

@@ -67,6 +67,8 @@ bool WatchCanary(AdminClient& client, const Keys& canary, int timeout_s,
   return false;
 }
 
+// Dry-runs the replay of the selection, page after page: the keys it
+// accepts are the frozen set.
 int Preview(AdminClient& client, const ReplayFlags& flags,
             v1::ReplayResponse* preview) {
   v1::ReplayRequest request;
@@ -76,10 +78,26 @@ int Preview(AdminClient& client, const ReplayFlags& flags,
   if (request.keys().empty()) *request.mutable_filter() = filter;
   request.set_dry_run(true);
   request.set_force(flags.force);
-  request.set_limit(flags.selection.limit);
-  grpc::Status status =
-      client.stub().Replay(client.NewContext().get(), request, preview);
-  return status.ok() ? kExitOk : client.Fail("replay", status);
+  std::string left;  // A token left over when --limit stopped the paging.
+  grpc::Status status = ForEachSelectionPage(
+      "matching", flags.selection.limit,
+      [&](const std::string& token, uint32_t remaining, std::string* next,
+          size_t* gathered) {
+        request.set_page_token(token);
+        if (request.keys().empty()) request.set_limit(remaining);
+        v1::ReplayResponse part;
+        grpc::Status s =
+            client.stub().Replay(client.NewContext().get(), request, &part);
+        *gathered += part.outcomes_size();
+        left = *next = part.next_page_token();
+        preview->set_matched(preview->matched() + part.matched());
+        preview->set_replayed(preview->replayed() + part.replayed());
+        for (auto& o : *part.mutable_outcomes()) *preview->add_outcomes() = o;
+        return s;
+      });
+  if (!status.ok()) return client.Fail("replay", status);
+  preview->set_truncated(!left.empty());
+  return kExitOk;
 }
 
 // Prints refused keys on stderr; returns how many there were.
@@ -144,9 +162,16 @@ grpc::Status ReplayRest(AdminClient& client, const Keys& frozen, size_t start,
 
 }  // namespace
 
-int RunReplay(AdminClient& client, const ReplayFlags& flags) {
+int RunReplay(AdminClient& client, const ReplayFlags& given) {
+  ReplayFlags flags = given;
+  FilterFlags& filter = flags.selection.filter;
+  // A filter replays DEAD records unless it names another state.
+  if (flags.selection.keys.empty() && HasFilter(filter) &&
+      filter.state.empty()) {
+    filter.state = "dead";
+  }
   v1::State state = v1::STATE_UNSPECIFIED;
-  if (ParseState(flags.selection.state, &state) && state == v1::EXPIRED) {
+  if (ParseState(filter.state, &state) && state == v1::EXPIRED) {
     return Complain(kExitFailed,
                     "EXPIRED events cannot be replayed: the API rejects "
                     "events older than 7 days — purge them instead");

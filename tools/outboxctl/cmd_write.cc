@@ -1,12 +1,11 @@
-// The commands that change the daemon's state: purge, pause, resume, and the
-// key selection they share with replay.
+// The commands that change the daemon's state: purge, pause and resume.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "tools/outboxctl/audit_log.h"
 #include "tools/outboxctl/commands.h"
-#include "tools/outboxctl/key_text.h"
 
 namespace outbox::ctl {
 namespace {
@@ -20,8 +19,15 @@ bool Confirm(const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-// Previews the purge of `selection` (dry run): the set purged is then
-// frozen as the keys found here.
+// Adds the keys and counts of `part` to `*total`.
+void Merge(v1::PurgeResponse* part, v1::PurgeResponse* total) {
+  total->set_matched(total->matched() + part->matched());
+  total->set_purged(total->purged() + part->purged());
+  for (auto& o : *part->mutable_outcomes()) *total->add_outcomes() = o;
+}
+
+// Previews the purge of `selection` (dry runs, page after page): the set
+// purged is then frozen as the keys found here.
 int PreviewPurge(AdminClient& client, const Selection& selection,
                  v1::PurgeResponse* preview) {
   v1::PurgeRequest request;
@@ -30,20 +36,59 @@ int PreviewPurge(AdminClient& client, const Selection& selection,
   if (code != kExitOk) return code;
   if (request.keys().empty()) *request.mutable_filter() = filter;
   request.set_dry_run(true);
-  request.set_limit(selection.limit);
-  grpc::Status status =
-      client.stub().Purge(client.NewContext().get(), request, preview);
+  std::string left;  // A token left over when --limit stopped the paging.
+  grpc::Status status = ForEachSelectionPage(
+      "matching", selection.limit,
+      [&](const std::string& token, uint32_t remaining, std::string* next,
+          size_t* gathered) {
+        request.set_page_token(token);
+        if (request.keys().empty()) request.set_limit(remaining);
+        v1::PurgeResponse part;
+        grpc::Status s =
+            client.stub().Purge(client.NewContext().get(), request, &part);
+        *gathered += part.outcomes_size();
+        left = *next = part.next_page_token();
+        Merge(&part, preview);
+        return s;
+      });
   if (!status.ok()) return client.Fail("purge", status);
+  preview->set_truncated(preview->truncated() || !left.empty());
   return kExitOk;
 }
 
-// The selections purge acts on: the given one, or DEAD and EXPIRED records.
+// The selections purge acts on: the given one, or its DEAD and EXPIRED
+// records when it names neither keys nor a state.
 std::vector<Selection> PurgeSelections(const Selection& given) {
-  if (!given.keys.empty() || !given.state.empty()) return {given};
+  if (!given.keys.empty() || !given.filter.state.empty()) return {given};
   Selection dead = given, expired = given;
-  dead.state = "dead";
-  expired.state = "expired";
+  dead.filter.state = "dead";
+  expired.filter.state = "expired";
   return {dead, expired};
+}
+
+// Purges `keys` in chunks (one RPC each), with progress on a terminal.
+grpc::Status PurgeKeys(AdminClient& client,
+                       const std::vector<v1::DedupKey>& keys,
+                       v1::PurgeResponse* total) {
+  constexpr size_t kChunk = 1000;
+  bool progress = isatty(STDERR_FILENO) && keys.size() > kChunk;
+  for (size_t i = 0; i < keys.size(); i += kChunk) {
+    v1::PurgeRequest request;
+    for (size_t k = i; k < std::min(keys.size(), i + kChunk); ++k) {
+      *request.add_keys() = keys[k];
+    }
+    v1::PurgeResponse part;
+    grpc::Status status =
+        client.stub().Purge(client.NewContext().get(), request, &part);
+    if (!status.ok()) return status;
+    Merge(&part, total);
+    if (progress) {
+      std::cerr << "\rpurged " << total->purged() << "/" << keys.size()
+                << std::flush;
+    }
+  }
+  if (progress) std::cerr << "\n";
+  return grpc::Status::OK;
 }
 
 void PrintPurge(const v1::PurgeResponse& r, bool dry_run, Format format) {
@@ -57,55 +102,17 @@ void PrintPurge(const v1::PurgeResponse& r, bool dry_run, Format format) {
               << "/" << o.key().event_name() << "/" << o.key().id() << "\n";
   }
   std::cerr << (dry_run ? "would purge " : "purged ") << r.purged() << " of "
-            << r.matched() << " matched\n";
+            << r.matched() << " matched"
+            << (r.truncated() ? " (more match: raise --limit)" : "") << "\n";
 }
 
 }  // namespace
 
-int FillSelection(const Selection& selection,
-                  google::protobuf::RepeatedPtrField<v1::DedupKey>* keys,
-                  v1::EventFilter* filter) {
-  bool has_filter = !selection.state.empty() || !selection.pixel.empty();
-  if (selection.keys.empty() == !has_filter) {
-    return Complain(kExitUsage,
-                    "give keys (PIXEL/EVENT_NAME/ID) or a filter (--state, "
-                    "--pixel), not both or neither");
-  }
-  for (const std::string& text : selection.keys) {
-    std::string error;
-    if (!ParseKeyText(text, keys->Add(), &error)) {
-      return Complain(kExitUsage, error);
-    }
-  }
-  v1::State state = v1::STATE_UNSPECIFIED;
-  if (!selection.state.empty() && !ParseState(selection.state, &state)) {
-    return Complain(kExitUsage,
-                    "--state: one of pending, in_flight, "
-                    "delivered, dead, expired");
-  }
-  filter->set_state(state);
-  filter->set_pixel_id(selection.pixel);
-  return kExitOk;
-}
-
-std::string DescribeSelection(const Selection& s) {
-  if (!s.keys.empty()) return "keys=" + std::to_string(s.keys.size());
-  std::string out;
-  if (!s.state.empty()) out += "state=" + s.state;
-  if (!s.pixel.empty()) out += (out.empty() ? "" : " ") + ("pixel=" + s.pixel);
-  return out;
-}
-
 int RunPurge(AdminClient& client, const PurgeFlags& flags) {
   v1::PurgeResponse preview;
   for (const Selection& selection : PurgeSelections(flags.selection)) {
-    v1::PurgeResponse part;
-    int code = PreviewPurge(client, selection, &part);
+    int code = PreviewPurge(client, selection, &preview);
     if (code != kExitOk) return code;
-    preview.set_matched(preview.matched() + part.matched());
-    preview.set_purged(preview.purged() + part.purged());
-    preview.set_truncated(preview.truncated() || part.truncated());
-    for (auto& o : *part.mutable_outcomes()) *preview.add_outcomes() = o;
   }
   if (flags.dry_run) {
     PrintPurge(preview, true, flags.format);
@@ -123,13 +130,12 @@ int RunPurge(AdminClient& client, const PurgeFlags& flags) {
                         " records without --yes (see them with --dry-run)");
   }
   // Purge exactly the keys previewed: records failing meanwhile stay.
-  v1::PurgeRequest request;
+  std::vector<v1::DedupKey> frozen;
   for (const v1::KeyOutcome& o : preview.outcomes()) {
-    if (o.code() == 0) *request.add_keys() = o.key();
+    if (o.code() == 0) frozen.push_back(o.key());
   }
   v1::PurgeResponse response;
-  grpc::Status status =
-      client.stub().Purge(client.NewContext().get(), request, &response);
+  grpc::Status status = PurgeKeys(client, frozen, &response);
   AuditEntry audit{"purge",
                    client.server(),
                    DescribeSelection(flags.selection),

@@ -5,32 +5,29 @@
 #define OUTBOX_TOOLS_OUTBOXCTL_COMMANDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "tools/outboxctl/admin_client.h"
+#include "tools/outboxctl/filter_flags.h"
 #include "tools/outboxctl/output.h"
 
 namespace outbox::ctl {
 
 struct ListOptions {
-  std::string state;       // Empty: any.
-  std::string pixel;       // Empty: any.
-  std::string event_name;  // Empty: any (filtered here, not by the server).
-  int http_status = -1;    // Last attempt's HTTP status; -1: any.
-  std::string older_than;  // "2h": enqueued at least that long ago.
+  FilterFlags filter;      // Applied by the daemon.
   uint32_t limit = 100;    // Records to print; 0: all.
   uint32_t page_size = 500;
   std::string page_token;  // Resume a previous listing.
   Format format = Format::kTable;
 };
 
-// Which records a replay or purge acts on: keys, or a state/pixel filter.
+// Which records a replay or purge acts on: keys, or a filter.
 struct Selection {
   std::vector<std::string> keys;  // Printable keys.
-  std::string state;
-  std::string pixel;
-  uint32_t limit = 0;  // Most records a filter selects; 0: server default.
+  FilterFlags filter;
+  uint32_t limit = 0;  // Most records a filter selects; 0: all that match.
 };
 
 struct ReplayFlags {
@@ -64,13 +61,24 @@ int RunPurge(AdminClient& client, const PurgeFlags& flags);
 int RunPause(AdminClient& client, const std::string& pixel, bool resume,
              const std::string& audit_log);
 
-// Fills `*keys` from the selection's keys, or else `*filter` from its state
-// and pixel. Returns kExitOk, or an exit code after a message on stderr.
+// Fills `*keys` from the selection's keys, or else `*filter` from its
+// filter flags (`*has_filter` says which). Returns kExitOk, or an exit code
+// after a message on stderr.
 int FillSelection(const Selection& selection,
                   google::protobuf::RepeatedPtrField<v1::DedupKey>* keys,
                   v1::EventFilter* filter);
-// "keys=3" or "state=DEAD pixel=px_1", for messages and the audit log.
+// "keys=3" or "state=dead pixel=px_1", for messages and the audit log.
 std::string DescribeSelection(const Selection& selection);
+
+// Calls `call(page_token, remaining)` for pages of a filter selection (once
+// for keys) until it returns no token or `limit` (0: no limit) keys were
+// gathered, showing progress on a terminal. `call` returns the call's
+// status, fills `*next_token` and adds the keys it found to `*gathered`.
+using PageCall = std::function<grpc::Status(
+    const std::string& page_token, uint32_t remaining, std::string* next_token,
+    size_t* gathered)>;
+grpc::Status ForEachSelectionPage(const char* what, uint32_t limit,
+                                  const PageCall& call);
 
 }  // namespace outbox::ctl
 

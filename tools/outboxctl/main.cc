@@ -31,10 +31,10 @@ void AddFormat(CLI::App* command, Globals* g) {
 
 void AddSelection(CLI::App* command, Selection* s) {
   command->add_option("keys", s->keys, "Keys PIXEL/EVENT_NAME/ID");
-  command->add_option("--state", s->state, "Filter: dead, delivered, ...");
-  command->add_option("--pixel", s->pixel, "Filter: one pixel id");
+  AddFilterFlags(command, &s->filter);
   command->add_option("--limit", s->limit,
-                      "Most records a filter selects (server default 1000)");
+                      "Act on at most this many records; 0: all that match")
+      ->capture_default_str();
 }
 
 Format FormatOf(const Globals& g) {
@@ -88,7 +88,8 @@ void AddGlobals(CLI::App& app, Cli* c) {
   app.add_option("--timeout", c->g.connect.timeout_s, "Seconds per RPC")
       ->capture_default_str();
   app.add_option("--audit-log", c->g.audit_log,
-                 "Append a JSON line per replay/purge/pause/resume here");
+                 "Also append a JSON line per replay/purge/pause/resume "
+                 "here (outboxd keeps its own audit log regardless)");
 }
 
 void AddReadCommands(CLI::App& app, Cli* c) {
@@ -102,14 +103,7 @@ void AddReadCommands(CLI::App& app, Cli* c) {
   c->export_cmd =
       app.add_subcommand("export", "Records as JSON lines (default: dead)");
   for (CLI::App* cmd : {c->list_cmd, c->export_cmd}) {
-    cmd->add_option("--state", c->list.state,
-                    "pending, in_flight, delivered, dead or expired");
-    cmd->add_option("--pixel", c->list.pixel, "One pixel id");
-    cmd->add_option("--event-name", c->list.event_name, "One event name");
-    cmd->add_option("--http-status", c->list.http_status,
-                    "HTTP status of the last attempt");
-    cmd->add_option("--older-than", c->list.older_than,
-                    "Enqueued before, e.g. 2h");
+    AddFilterFlags(cmd, &c->list.filter);
   }
   c->list_cmd->add_option("--limit", c->list.limit, "Records to print; 0: all")
       ->capture_default_str();
@@ -127,8 +121,10 @@ void AddReadCommands(CLI::App& app, Cli* c) {
 
 void AddReplay(CLI::App& app, Cli* c) {
   ReplayFlags& r = c->replay;
-  c->replay_cmd =
-      app.add_subcommand("replay", "Move DEAD records back to PENDING");
+  c->replay_cmd = app.add_subcommand(
+      "replay",
+      "Move DEAD records back to PENDING (a filter selects DEAD records "
+      "unless it names a state)");
   CLI::App* cmd = c->replay_cmd;
   AddSelection(cmd, &r.selection);
   cmd->add_flag("--dry-run", r.dry_run, "Count and sample only");
@@ -199,7 +195,7 @@ int Dispatch(Cli& c) {
     return RunList(client, c.list);
   }
   if (c.export_cmd->parsed()) {
-    if (c.list.state.empty() && c.list.pixel.empty()) c.list.state = "dead";
+    if (!HasFilter(c.list.filter)) c.list.filter.state = "dead";
     c.list.limit = 0;
     c.list.format = Format::kJsonl;
     return RunList(client, c.list);
@@ -215,7 +211,11 @@ int Main(int argc, char** argv) {
   CLI::App app{
       "outboxctl: see outboxd's backlog, find what is stuck, "
       "replay it safely.\nExit codes: 0 ok, 1 failed or refused, "
-      "2 usage, 3 daemon unreachable or not allowed, 4 partial."};
+      "2 usage, 3 daemon unreachable or not allowed, 4 partial.\n"
+      "Filters run in the daemon. Ages: --older-than/--newer-than count "
+      "from enqueue time, --event-older-than/--event-newer-than from the "
+      "event's timestamp.\nExample: outboxctl replay --error-class "
+      "client_error --older-than 2h --dry-run"};
   Cli cli;
   AddGlobals(app, &cli);
   AddReadCommands(app, &cli);

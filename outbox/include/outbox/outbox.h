@@ -22,12 +22,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "outbox/dedup_key.h"
 #include "outbox/event.h"
 #include "outbox/options.h"
 #include "outbox/record.h"
+#include "outbox/record_filter.h"
 #include "outbox/status.h"
 
 namespace outbox {
@@ -78,16 +80,41 @@ struct Stats {
   uint64_t disk_bytes = 0;
 };
 
+// State and pixel choose what is scanned (an index); `filter` is then
+// checked on each record scanned. A selective filter may therefore scan
+// many records per match: one call scans at most `max_scanned` and returns
+// what it found with a token to continue, so a page may hold fewer than
+// `limit` records (even none) and still not be the last.
+// Pending work that delivery will give up on soon: PENDING and IN_FLIGHT
+// events whose deadline (event timestamp + 7 days, less
+// Options::expiry_margin_ms) falls before now + within_ms. Includes events
+// already past it that the drainer has not reached yet (a paused pixel).
+struct ExpiryForecast {
+  int64_t within_ms = 0;
+  uint64_t expiring = 0;
+  // Per pixel, sorted by pixel id; pixels with none are left out.
+  std::vector<std::pair<std::string, uint64_t>> pixels;
+  // True when more records wait for a retry than one call examines
+  // (1,000,000): the counts are then lower bounds.
+  bool approximate = false;
+};
+
 struct ListQuery {
   std::optional<State> state;  // Default: any state.
   std::string pixel_id;        // Default (empty): any pixel.
+  RecordFilter filter;         // Default: every record.
   size_t limit = 100;          // At most this many records per page (1-1000).
   std::string page_token;      // From RecordPage::next_page_token.
+  // Records examined per call when `filter` is set (at least `limit`).
+  // Default: 10000.
+  size_t max_scanned = 10000;
 };
 
 struct RecordPage {
   std::vector<Record> records;
-  std::string next_page_token;  // Empty on the last page.
+  // Empty only when nothing after this page can match; otherwise pass it
+  // back as ListQuery::page_token, even after a page with no records.
+  std::string next_page_token;
 };
 
 struct ReplayOptions {
@@ -163,7 +190,11 @@ class Outbox {
   // Counts by state and pixel, and the age of the oldest pending event.
   StatusOr<Stats> GetStats() const;
 
-  // Lists records matching `query`, one page at a time.
+  // Counts the events at risk of expiring within `within_ms` (see
+  // ExpiryForecast). INVALID_ARGUMENT for a negative `within_ms`.
+  StatusOr<ExpiryForecast> ForecastExpiry(int64_t within_ms) const;
+
+  // Lists records matching `query`, one page at a time, in key order.
   // INVALID_ARGUMENT for a limit outside 1-1000 or a bad page token.
   StatusOr<RecordPage> List(const ListQuery& query) const;
 
