@@ -113,19 +113,15 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::string_body> response_;
 };
 
-// "HOST:PORT" split; IPv6 hosts may be bracketed ("[::1]:9464").
-bool SplitHostPort(const std::string& listen, std::string* host,
+// A valid "HOST:PORT" split; IPv6 hosts may be bracketed ("[::1]:9464").
+void SplitHostPort(const std::string& listen, std::string* host,
                    std::string* port) {
-  if (ValidateListenAddress(listen).ok() && listen.rfind("unix:", 0) != 0) {
-    size_t colon = listen.rfind(':');
-    *host = listen.substr(0, colon);
-    *port = listen.substr(colon + 1);
-    if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
-      *host = host->substr(1, host->size() - 2);
-    }
-    return true;
+  size_t colon = listen.rfind(':');
+  *host = listen.substr(0, colon);
+  *port = listen.substr(colon + 1);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
   }
-  return false;
 }
 
 }  // namespace
@@ -148,13 +144,9 @@ struct MetricsHttpServer::Impl {
 };
 
 Status MetricsHttpServer::Impl::Bind() {
+  OUTBOX_RETURN_IF_ERROR(ValidateMetricsListenAddress(options.listen));
   std::string host, port_text;
-  if (!SplitHostPort(options.listen, &host, &port_text)) {
-    return Status::InvalidArgument(
-        "metrics_listen: expected HOST:PORT, e.g. "
-        "127.0.0.1:9464, got \"" +
-        options.listen + "\"");
-  }
+  SplitHostPort(options.listen, &host, &port_text);
   ErrorCode ec;
   tcp::resolver resolver(io);
   auto endpoints =
@@ -216,6 +208,17 @@ void MetricsHttpServer::Stop() {
   if (impl_->thread.joinable()) impl_->thread.join();
   ErrorCode ignored;
   impl_->acceptor.close(ignored);
+}
+
+Status ValidateMetricsListenAddress(const std::string& listen) {
+  if (listen.rfind("unix:", 0) == 0 || listen.find(':') == std::string::npos) {
+    return Status::InvalidArgument(
+        "metrics_listen: expected HOST:PORT, e.g. 127.0.0.1:9464, got \"" +
+        listen + "\"");
+  }
+  Status s = ValidateListenAddress(listen);
+  if (!s.ok()) return Status::InvalidArgument("metrics_" + s.message());
+  return Status::Ok();
 }
 
 int MetricsHttpServer::port() const { return impl_->port; }

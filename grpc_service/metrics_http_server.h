@@ -73,6 +73,11 @@ class MetricsHttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
+// Checks the shape of a metrics address: "HOST:PORT" as for --listen, but
+// no unix: socket (Prometheus scrapes TCP). INVALID_ARGUMENT, naming
+// metrics_listen, saying what is wrong.
+Status ValidateMetricsListenAddress(const std::string& listen);
+
 }  // namespace outbox::grpc_service
 
 #endif  // OUTBOX_GRPC_SERVICE_METRICS_HTTP_SERVER_H_
