@@ -2,7 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -128,7 +128,7 @@ void SplitHostPort(const std::string& listen, std::string* host,
 
 struct MetricsHttpServer::Impl {
   explicit Impl(MetricsHttpServerOptions opts)
-      : options(std::move(opts)), acceptor(io) {}
+      : options(std::move(opts)), acceptor(io), retry_timer(io) {}
 
   Status Bind();
   void Accept();
@@ -136,6 +136,7 @@ struct MetricsHttpServer::Impl {
   const MetricsHttpServerOptions options;
   net::io_context io;
   tcp::acceptor acceptor;
+  net::steady_timer retry_timer;  // Re-arms Accept after an accept error.
   std::thread thread;
   int port = 0;
   std::string address;
@@ -174,8 +175,15 @@ Status MetricsHttpServer::Impl::Bind() {
 void MetricsHttpServer::Impl::Accept() {
   acceptor.async_accept([this](ErrorCode ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), options)->Read();
-    Accept();
+    if (!ec) {
+      std::make_shared<Session>(std::move(socket), options)->Read();
+      return Accept();
+    }
+    // Out of file descriptors, most likely: retrying at once would spin.
+    retry_timer.expires_after(std::chrono::milliseconds(100));
+    retry_timer.async_wait([this](ErrorCode wait_ec) {
+      if (!wait_ec) Accept();
+    });
   });
 }
 
