@@ -97,8 +97,15 @@ bool IsValidLabelName(std::string_view name) {
 std::string FormatValue(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  // Plain decimals where people expect them ("0.0005", not "5e-04": `le`
+  // values are compared as text, so bucket bounds should look the way
+  // other clients write them); exponents only far from 1.
+  const double magnitude = std::fabs(value);
+  const auto format = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e21)
+                          ? std::chars_format::fixed
+                          : std::chars_format::scientific;
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, format);
   return ec == std::errc() ? std::string(buf, end) : "NaN";
 }
 

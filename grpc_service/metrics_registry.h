@@ -62,8 +62,9 @@ MetricFamily CounterFamily(std::string name, std::string help, double value);
 // lines, then one line per sample with label values escaped.
 std::string RenderText(const std::vector<MetricFamily>& families);
 
-// A sample value or `le` bound as Prometheus writes it: shortest round-trip
-// decimal, "+Inf", "-Inf" or "NaN".
+// A sample value or `le` bound: the shortest text that reads back as the
+// same double, in plain decimals from 1e-4 to 1e21 ("0.0005", "6621088")
+// and with an exponent outside ("1e-05"); "+Inf", "-Inf" or "NaN".
 std::string FormatValue(double value);
 // A label value with \, " and newline escaped.
 std::string EscapeLabelValue(std::string_view value);

@@ -98,6 +98,10 @@ const std::pair<double, const char*> kValues[] = {
     {0, "0"},
     {1, "1"},
     {0.005, "0.005"},
+    {0.0005, "0.0005"},
+    {0.00001, "1e-05"},
+    {6621088, "6621088"},
+    {1795975252.1266289, "1795975252.1266289"},
     {1e21, "1e+21"},
     {123456789, "123456789"},
     {-2.5, "-2.5"},
@@ -106,7 +110,7 @@ const std::pair<double, const char*> kValues[] = {
     {std::nan(""), "NaN"},
 };
 
-BOOST_DATA_TEST_CASE(FormatsValuesAsPrometheusDoes, data::xrange(9), i) {
+BOOST_DATA_TEST_CASE(FormatsValuesAsPrometheusDoes, data::xrange(13), i) {
   BOOST_TEST(FormatValue(kValues[i].first) == kValues[i].second);
 }
 
