@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "grpc_service/config_settings.h"
+#include "grpc_service/metrics_http_server.h"
 #include "grpc_service/server.h"
 
 extern char** environ;
@@ -220,8 +221,7 @@ Status Validate(const Config& c) {
   }
   OUTBOX_RETURN_IF_ERROR(ValidateListenAddress(c.listen));
   if (!c.metrics_listen.empty()) {
-    Status s = ValidateListenAddress(c.metrics_listen);
-    if (!s.ok()) return Status::InvalidArgument("metrics_" + s.message());
+    OUTBOX_RETURN_IF_ERROR(ValidateMetricsListenAddress(c.metrics_listen));
   }
   if (c.capi_url.rfind("https://", 0) != 0 &&
       c.capi_url.rfind("http://", 0) != 0) {

@@ -34,7 +34,7 @@ struct Config {
   std::string data_dir;  // Required.
   std::string listen = "127.0.0.1:50051";
   std::string capi_url = "https://bzr.openai.com/v1/events";
-  std::string metrics_listen;  // Accepted; metrics are not served yet.
+  std::string metrics_listen;  // HOST:PORT for /metrics; empty: off.
   int64_t retry_initial_ms = 1000;
   int64_t retry_max_ms = 300000;
   int64_t request_timeout_ms = 30000;

@@ -101,8 +101,9 @@ std::vector<Setting> MakeSettings() {
                    &Config::capi_url));
   s.back().type_name = "URL";
   s.push_back(Text("metrics_listen",
-                   "HOST:PORT for Prometheus metrics: accepted and checked, "
-                   "but NOT served yet (placeholder until metrics land)",
+                   "HOST:PORT to serve Prometheus /metrics, /healthz and "
+                   "/readyz on (plain HTTP; port 0 picks one), e.g. "
+                   "127.0.0.1:9464. Default: off",
                    &Config::metrics_listen));
   s.back().type_name = "ADDR";
   s.push_back(Int("retry_initial_ms", "First retry backoff",

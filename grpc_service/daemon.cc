@@ -6,6 +6,9 @@
 #include <cstring>
 #include <memory>
 
+#include "grpc_service/metrics_http_server.h"
+#include "grpc_service/outbox_metrics.h"
+#include "grpc_service/readiness.h"
 #include "grpc_service/server.h"
 #include "outbox/curl_transport.h"
 
@@ -51,6 +54,34 @@ ServerOptions GrpcOptions(const Config& config) {
     options.audit_log_path = config.audit_log;
   }
   return options;
+}
+
+// The metrics side door when metrics_listen is set (null when not). The
+// callbacks borrow `metrics` and `readiness`: stop the server before them.
+StatusOr<std::unique_ptr<MetricsHttpServer>> StartMetrics(
+    const Config& config, const OutboxMetrics& metrics,
+    const Readiness& readiness) {
+  if (config.metrics_listen.empty()) {
+    return std::unique_ptr<MetricsHttpServer>();
+  }
+  MetricsHttpServerOptions options;
+  options.listen = config.metrics_listen;
+  options.render_metrics = [&metrics] { return metrics.Render(); };
+  options.not_ready = [&readiness] { return readiness.NotReadyReason(); };
+  return MetricsHttpServer::Start(std::move(options));
+}
+
+// The fields of the "serving" log line.
+std::vector<Logger::Field> ServingFields(const Config& config,
+                                         const OutboxServer& server,
+                                         const MetricsHttpServer* metrics) {
+  std::vector<Logger::Field> fields = {{"address", server.address()}};
+  if (metrics) fields.push_back({"metrics_address", metrics->address()});
+  fields.insert(fields.end(), {{"data_dir", config.data_dir},
+                               {"audit_log", GrpcOptions(config).audit_log_path},
+                               {"capi_url", config.capi_url},
+                               {"api_key_source", config.api_key_source}});
+  return fields;
 }
 
 // Waits for SIGTERM or SIGINT, calling `on_hup` for each SIGHUP meanwhile.
@@ -109,21 +140,36 @@ int Daemon::Run() {
 }
 
 int Daemon::Serve(Outbox& outbox, Transport& transport) {
-  Drainer drainer(outbox, transport, config_.api_keys,
-                  DeliveryOptions(config_, logger_));
+  const bool with_metrics = !config_.metrics_listen.empty();
+  OutboxMetrics metrics({OUTBOXD_VERSION, OUTBOXD_COMMIT});
+  Readiness readiness;
+  readiness.SetStoreOpen(true);  // Run opened it; it closes after Serve.
+  DrainerOptions delivery = DeliveryOptions(config_, logger_);
+  if (with_metrics) delivery.on_request = metrics.DeliveryObserver();
+  Drainer drainer(outbox, transport, config_.api_keys, std::move(delivery));
+  metrics.AttachSources(&outbox, &drainer);
+  // Started before gRPC, so /readyz tells probes "starting"; declared after
+  // the drainer, so it stops before the drainer it reads goes away.
+  StatusOr<std::unique_ptr<MetricsHttpServer>> metrics_server =
+      StartMetrics(config_, metrics, readiness);
+  if (!metrics_server.ok()) {
+    logger_.Error("cannot serve metrics",
+                  {{"error", metrics_server.status().ToString()}});
+    return 1;
+  }
   drainer.Start();
+  ServerOptions grpc_options = GrpcOptions(config_);
+  if (with_metrics) grpc_options.observer = &metrics;
   StatusOr<std::unique_ptr<OutboxServer>> server =
-      OutboxServer::Start(GrpcOptions(config_), outbox, &drainer);
+      OutboxServer::Start(grpc_options, outbox, &drainer);
   if (!server.ok()) {
     logger_.Error("cannot serve", {{"error", server.status().ToString()}});
     drainer.Stop();
     return 1;
   }
-  logger_.Info("serving", {{"address", (*server)->address()},
-                           {"data_dir", config_.data_dir},
-                           {"audit_log", GrpcOptions(config_).audit_log_path},
-                           {"capi_url", config_.capi_url},
-                           {"api_key_source", config_.api_key_source}});
+  readiness.SetServing(true);
+  logger_.Info("serving",
+               ServingFields(config_, **server, metrics_server->get()));
   if (config_.tls_cert_pem.empty() &&
       !IsLoopbackListenAddress(config_.listen)) {
     // TLS is optional, but without it other hosts' calls, the hashed user
@@ -133,19 +179,15 @@ int Daemon::Serve(Outbox& outbox, Transport& transport) {
         "tls_cert_file and tls_key_file unless a TLS proxy fronts outboxd",
         {{"listen", config_.listen}});
   }
-  if (!config_.metrics_listen.empty()) {
-    logger_.Warning(
-        "metrics_listen is accepted but metrics are not served "
-        "yet",
-        {{"metrics_listen", config_.metrics_listen}});
-  }
   std::string signal = WaitForShutdown([&] { Reload(drainer); });
   logger_.Info("shutting down", {{"signal", signal}});
+  readiness.SetShuttingDown();  // /readyz answers 503 from here on.
   auto deadline = std::chrono::system_clock::now() +
                   std::chrono::milliseconds(config_.shutdown_timeout_ms);
   (*server)->Shutdown(deadline);
   logger_.Info("gRPC calls finished; stopping delivery");
   drainer.Stop();
+  if (*metrics_server) (*metrics_server)->Stop();
   logger_.Info("stopped");
   return 0;
 }

@@ -1,10 +1,14 @@
 // Daemon: outboxd's life — open the outbox, start delivery and the gRPC
 // server, serve until SIGTERM/SIGINT, reload on SIGHUP, shut down in order.
 //
-// Shutdown order, each step bounded: health NOT_SERVING and no new calls;
-// calls in flight finish (until shutdown_timeout_ms, then cancelled);
-// delivery stops after recording the outcome of requests in flight (bounded
-// by request_timeout_ms); the outbox closes. Exit code 0.
+// With metrics_listen set, the metrics side door (metrics_http_server.h)
+// starts before gRPC and stops last, so scrapes see the whole shutdown.
+//
+// Shutdown order, each step bounded: /readyz 503, health NOT_SERVING and no
+// new calls; calls in flight finish (until shutdown_timeout_ms, then
+// cancelled); delivery stops after recording the outcome of requests in
+// flight (bounded by request_timeout_ms); metrics stop; the outbox closes.
+// Exit code 0.
 //
 // Thread-safety: Run is called once, from the main thread.
 #ifndef OUTBOX_GRPC_SERVICE_DAEMON_H_

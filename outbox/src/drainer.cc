@@ -296,14 +296,33 @@ void Drainer::Impl::Send(Batch batch) {
   HttpRequest request{batch.pixel_id, batch.api_key, Body(batch)};
   int64_t started = clock->NowMs();
   OUTBOX_CRASH_POINT("drainer.before_send");  // IN_FLIGHT, nothing sent.
-  transport.Send(std::move(request),
-                 [this, batch = std::move(batch), started](HttpResponse r) {
-                   if (batch.is_probe) {
-                     OnProbeResponse(batch, r);
-                   } else {
-                     OnResponse(batch, started, r);
-                   }
-                 });
+  const auto sent = std::chrono::steady_clock::now();
+  transport.Send(std::move(request), [this, batch = std::move(batch), started,
+                                      sent](HttpResponse r) {
+    Report(batch, r, std::chrono::steady_clock::now() - sent);
+    if (batch.is_probe) {
+      OnProbeResponse(batch, r);
+    } else {
+      OnResponse(batch, started, r);
+    }
+  });
+}
+
+void Drainer::Impl::Report(const Batch& batch, const HttpResponse& response,
+                           std::chrono::steady_clock::duration latency) {
+  if (!options.on_request) return;
+  // Classified again here (it is pure and cheap) so that the outcome paths
+  // stay as they are.
+  const size_t n = batch.records.size();
+  Verdict verdict = ClassifyResponse(response, n, options.retryable_statuses);
+  RequestOutcome outcome;
+  outcome.pixel_id = batch.pixel_id;
+  outcome.verdict = VerdictName(verdict);
+  outcome.events = n;
+  outcome.http_status = response.status;
+  outcome.probe = batch.is_probe;
+  outcome.latency = latency;
+  options.on_request(outcome);
 }
 
 int64_t Drainer::Impl::Backoff(uint32_t attempt) {

@@ -3,6 +3,7 @@
 #ifndef OUTBOX_SRC_DRAINER_IMPL_H_
 #define OUTBOX_SRC_DRAINER_IMPL_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -59,6 +60,8 @@ struct Drainer::Impl {
   void OnResponse(const Batch& batch, int64_t started_ms,
                   const HttpResponse& response);
   void OnProbeResponse(const Batch& batch, const HttpResponse& response);
+  void Report(const Batch& batch, const HttpResponse& response,
+              std::chrono::steady_clock::duration latency);
   void OnBadKey(const Batch& batch, const Attempt& attempt, int64_t now);
   void OnThrottled(const Batch& batch, const Attempt& attempt,
                    const HttpResponse& response, int64_t now);

@@ -2,6 +2,8 @@
 // the outcome table, bisection, backoff, throttling, key failures, expiry.
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include <boost/test/unit_test.hpp>
@@ -381,6 +383,43 @@ BOOST_AUTO_TEST_CASE(KeepsRequestIdAndCountsAcceptedMismatch) {
   Drain();
   BOOST_TEST(Get("e0").attempts.back().request_id == "req-abc");
   BOOST_TEST(drainer->GetStats().accepted_mismatches == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(TellsTheRequestObserverAboutEveryAnsweredRequest) {
+  struct Seen {
+    std::string pixel_id, verdict;
+    size_t events;
+    int http_status;
+  };
+  std::mutex mu;
+  std::vector<Seen> seen;
+  drainer_options.on_request = [&](const RequestOutcome& o) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back({std::string(o.pixel_id), std::string(o.verdict),
+                    o.events, o.http_status});
+    BOOST_TEST(o.latency.count() >= 0);
+  };
+  MakeDrainer();
+  transport.SetHandler([](const SentRequest& r) {
+    if (std::find(r.ids.begin(), r.ids.end(), "e2") != r.ids.end()) {
+      return FakeTransport::Status(422, "{\"error\":{}}");
+    }
+    return FakeTransport::Accept(r);
+  });
+  EnqueueMany(4);
+  Drain();
+  // 4 events -> split; [e0 e1] delivered, [e2 e3] split; e2 dead, e3 ok.
+  std::lock_guard<std::mutex> lock(mu);
+  BOOST_REQUIRE(seen.size() == transport.count());
+  std::map<std::string, size_t> events_by_verdict;
+  for (const Seen& s : seen) {
+    BOOST_TEST(s.pixel_id == "px_test");
+    events_by_verdict[s.verdict] += s.events;
+  }
+  BOOST_TEST(events_by_verdict["delivered"] == 3u);
+  BOOST_TEST(events_by_verdict["dead"] == 1u);
+  BOOST_TEST(events_by_verdict["split"] == 6u);  // 4, then 2.
+  BOOST_TEST(seen.front().http_status == 422);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

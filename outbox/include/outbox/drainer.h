@@ -25,12 +25,14 @@
 #ifndef OUTBOX_DRAINER_H_
 #define OUTBOX_DRAINER_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "outbox/outbox.h"
@@ -55,6 +57,22 @@ struct ApiKeys {
     return it == per_pixel.end() ? default_key : it->second;
   }
 };
+
+// One API request whose answer has arrived, as told to
+// DrainerOptions::on_request. Carries no API key and no event data.
+struct RequestOutcome {
+  std::string_view pixel_id;
+  // The verdict on the answer: "delivered", "split", "dead", "retry",
+  // "throttled" or "bad_key" (see the table at the top of this file).
+  std::string_view verdict;
+  size_t events = 0;    // Events in the request.
+  int http_status = 0;  // 0: no answer (timeout, connection failure).
+  bool probe = false;   // A validate_only probe of a refused key.
+  // From handing the request to the transport to its answer, on the steady
+  // clock (real time, whatever Options::clock says).
+  std::chrono::steady_clock::duration latency{};
+};
+using RequestObserver = std::function<void(const RequestOutcome&)>;
 
 struct DrainerOptions {
   // Events per request. Default: 1000 (the API's limit).
@@ -87,6 +105,11 @@ struct DrainerOptions {
   LogSink log;
   // Seed for backoff jitter; 0 picks a random one. Default: 0.
   uint64_t jitter_seed = 0;
+  // Told about every request once its answer is classified, before the
+  // outcome is written; for metrics. Called on the transport's thread (many
+  // at once), with no Drainer lock held: it must be quick, must not block,
+  // and must not keep the string_views. Default: none.
+  RequestObserver on_request;
 };
 
 struct PixelDeliveryStatus {
