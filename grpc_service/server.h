@@ -99,7 +99,9 @@ class OutboxServer {
   // Reports NOT_SERVING on the health service, answers new Enqueue calls
   // UNAVAILABLE while those in flight finish and clients go quiet (see
   // drain_quiet_ms), then stops the listener, cancels what still runs at
-  // `deadline`, and returns once every call has completed. A call that
+  // `deadline` (Admin calls: at most 1 s after the last Enqueue finished;
+  // idle client connections are closed then too), and returns once every
+  // call has completed. A call that
   // completes reports its true outcome: an Enqueue answered OK is durable.
   void Shutdown(std::chrono::system_clock::time_point deadline);
 
