@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "grpc_service/config_settings.h"
-#include "grpc_service/server.h"
+#include "grpc_service/listen_address.h"
 
 extern char** environ;
 
