@@ -26,6 +26,7 @@
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -105,9 +106,8 @@ class Record {
     out_ << lines;
     out_.flush();
     ++calls_;
-    counts_[verdict == 'A'   ? 0
-            : verdict == 'F' ? 1
-                             : 2] += request.events_size();
+    const size_t index = std::string_view("AFUN").find(verdict);
+    counts_[index] += request.events_size();
     if (verdict == 'A') latencies_us_.push_back(latency_us);
   }
 
