@@ -127,7 +127,9 @@ struct DaemonEpoch {
 // per problem found (empty: the run keeps every invariant).
 //   lost: acknowledged, never received, and not PENDING/IN_FLIGHT/DEAD/
 //     EXPIRED in `box`.
-//   re-delivered: a receipt later than the record's delivered_ms.
+//   re-delivered: a receipt later than the record's delivered_ms (the
+//     drainer stamps it when the 2xx arrives, so after fake-capi stamped
+//     the request that earned it; both read the host's wall clock).
 //   duplicates: receipts after a key's first; each is explained only when
 //     the receipt before it came in an epoch that crashed (and the resend
 //     in a later one) or that had ambiguous failures, and at most
