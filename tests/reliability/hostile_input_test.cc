@@ -4,9 +4,7 @@
 // with another payload, seconds instead of milliseconds. Each gets its
 // precise status code and a message naming the field; nothing of it reaches
 // storage or fake-capi (which would reject it: --validate full); outboxd
-// stays up and its resident memory stays bounded over many rounds. (Bytes
-// that do not parse as an EnqueueRequest are refused by gRPC itself, with
-// UNIMPLEMENTED and no message: see kUnparseable.)
+// stays up and its resident memory stays bounded over many rounds.
 #include <grpcpp/generic/generic_stub.h>
 #include <signal.h>
 
@@ -21,11 +19,12 @@ namespace outbox::testing {
 namespace {
 
 constexpr char kEnqueueMethod[] = "/outbox.v1.Outbox/Enqueue";
-// What gRPC C++'s callback server answers, before any of our code runs, to
-// a request it cannot parse (proto3 parsing also refuses invalid UTF-8 in
-// string fields): UNIMPLEMENTED with an empty message, a known wart
-// (grpc/grpc#30454). Not a field-naming error, but nothing is stored.
-constexpr grpc::StatusCode kUnparseable = grpc::StatusCode::UNIMPLEMENTED;
+// Bytes that do not parse as an EnqueueRequest (proto3 parsing also
+// refuses invalid UTF-8 in string fields). Before outboxd parsed Enqueue
+// requests itself, gRPC answered them UNIMPLEMENTED with no message
+// (grpc/grpc#30454), which sends a client looking for a missing method.
+constexpr grpc::StatusCode kUnparseable = grpc::StatusCode::INVALID_ARGUMENT;
+constexpr char kUnparseableMessage[] = "not a valid outbox.v1.EnqueueRequest";
 
 v1::ConversionEvent GoodEvent(const std::string& id) {
   v1::ConversionEvent e;
@@ -116,7 +115,7 @@ std::vector<Case> Cases() {
        [](DaemonRig& rig) {
          return RawEnqueue(rig.client().channel, "\x0a\xff\xff\xff\xff\x0f");
        },
-       kUnparseable, ""},
+       kUnparseable, kUnparseableMessage},
       {"truncated protobuf",
        [](DaemonRig& rig) {
          v1::EnqueueRequest request;
@@ -125,13 +124,13 @@ std::vector<Case> Cases() {
          return RawEnqueue(rig.client().channel,
                            wire.substr(0, wire.size() / 2));
        },
-       kUnparseable, ""},
+       kUnparseable, kUnparseableMessage},
       {"invalid UTF-8 in the id",
        [](DaemonRig& rig) {
          return RawEnqueue(rig.client().channel,
                            RequestWithRawId("bad-\xc3\x28-\xff"));
        },
-       kUnparseable, ""},
+       kUnparseable, kUnparseableMessage},
       {"NUL in the id",
        with([](auto* e) { e->set_id(std::string("a\0b", 3)); }),
        grpc::StatusCode::INVALID_ARGUMENT, "events[0].id"},
