@@ -65,12 +65,14 @@ fuzz: deps
 	tests/fuzz/run_fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 # The long tier of the reliability suite (README "Reliability"): crash
-# points in a build of their own, power loss, disk full and the leak canary
+# points in a build of their own, power loss, disk full, the leak canaries,
+# and the daemon scenarios (kill -9 loop, hostile input, network faults)
 # with 10x the work, each fuzz target for FUZZ_SECONDS, then `make tsan`.
 reliability: deps
 	cmake -S . -B $(REL_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DOUTBOX_CRASH_POINTS=ON
-	cmake --build $(REL_DIR) -j $(JOBS) --target reliability_tests crash_points_test
+	cmake --build $(REL_DIR) -j $(JOBS) --target reliability_tests \
+	  crash_points_test daemon_reliability_tests
 	cd $(REL_DIR) && OUTBOX_RELIABILITY_TIER=long \
 	  ctest --output-on-failure -L reliability $(CTEST_ARGS)
 	$(MAKE) fuzz

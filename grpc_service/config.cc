@@ -11,8 +11,7 @@
 #include <sstream>
 
 #include "grpc_service/config_settings.h"
-#include "grpc_service/metrics_http_server.h"
-#include "grpc_service/server.h"
+#include "grpc_service/listen_address.h"
 
 extern char** environ;
 

@@ -218,17 +218,6 @@ void MetricsHttpServer::Stop() {
   impl_->acceptor.close(ignored);
 }
 
-Status ValidateMetricsListenAddress(const std::string& listen) {
-  if (listen.rfind("unix:", 0) == 0 || listen.find(':') == std::string::npos) {
-    return Status::InvalidArgument(
-        "metrics_listen: expected HOST:PORT, e.g. 127.0.0.1:9464, got \"" +
-        listen + "\"");
-  }
-  Status s = ValidateListenAddress(listen);
-  if (!s.ok()) return Status::InvalidArgument("metrics_" + s.message());
-  return Status::Ok();
-}
-
 int MetricsHttpServer::port() const { return impl_->port; }
 
 const std::string& MetricsHttpServer::address() const { return impl_->address; }

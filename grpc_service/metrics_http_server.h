@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 
+#include "grpc_service/listen_address.h"
 #include "outbox/status.h"
 
 namespace outbox::grpc_service {
@@ -73,10 +74,6 @@ class MetricsHttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Checks the shape of a metrics address: "HOST:PORT" as for --listen, but
-// no unix: socket (Prometheus scrapes TCP). INVALID_ARGUMENT, naming
-// metrics_listen, saying what is wrong.
-Status ValidateMetricsListenAddress(const std::string& listen);
 
 }  // namespace outbox::grpc_service
 

@@ -11,10 +11,15 @@
 namespace outbox::grpc_service {
 namespace {
 
+constexpr char kUnparseable[] =
+    "the request is not a valid outbox.v1.EnqueueRequest: malformed "
+    "protobuf, or a string field that is not valid UTF-8 (proto3 strings "
+    "must be UTF-8); nothing was stored";
+
 // What a finishing call needs, captured when it starts.
 struct PendingCall {
   grpc::ServerUnaryReactor* reactor;
-  v1::EnqueueResponse* response;
+  grpc::ByteBuffer* response;
   ServiceObserver* observer;
   std::chrono::steady_clock::time_point start;
   size_t events;
@@ -46,11 +51,21 @@ size_t FillResponse(const std::vector<EnqueueResult>& results,
 }  // namespace
 
 grpc::ServerUnaryReactor* OutboxService::Enqueue(
-    grpc::CallbackServerContext* context, const v1::EnqueueRequest* request,
-    v1::EnqueueResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes,
+    grpc::ByteBuffer* response) {
+  v1::EnqueueRequest parsed;
+  grpc::ByteBuffer copy(*bytes);  // Deserialize consumes it; slices are shared.
+  const bool ok =
+      grpc::SerializationTraits<v1::EnqueueRequest>::Deserialize(&copy, &parsed)
+          .ok();
   PendingCall call{context->DefaultReactor(), response, observer_,
                    std::chrono::steady_clock::now(),
-                   static_cast<size_t>(request->events_size())};
+                   static_cast<size_t>(parsed.events_size())};
+  if (!ok) {
+    Complete(call,
+             grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, kUnparseable));
+    return call.reactor;
+  }
   if (!Admit()) {
     Complete(call, grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                 "shutting down; nothing was stored, retry"));
@@ -69,9 +84,17 @@ grpc::ServerUnaryReactor* OutboxService::Enqueue(
   // Release comes before Finish: once the last call has finished, the
   // server may complete its shutdown and destroy this service.
   outbox_.EnqueueAsync(
-      EventsFromProto(*request),
+      EventsFromProto(parsed),
       [this, call](Status status, std::vector<EnqueueResult> results) {
-        size_t duplicates = FillResponse(results, call.response);
+        v1::EnqueueResponse response;
+        size_t duplicates = FillResponse(results, &response);
+        bool own_buffer = false;
+        if (status.ok() &&
+            !grpc::SerializationTraits<v1::EnqueueResponse>::Serialize(
+                 response, call.response, &own_buffer)
+                 .ok()) {
+          status = Status::Internal("cannot serialize the response");
+        }
         Release();
         Complete(call, ToGrpcStatus(status), duplicates);
       });

@@ -27,7 +27,12 @@
 
 namespace outbox::grpc_service {
 
-class OutboxService final : public v1::Outbox::CallbackService {
+// Enqueue is registered raw (bytes in, bytes out) so that a request that
+// does not parse gets INVALID_ARGUMENT saying so; gRPC's own parse failure
+// answers UNIMPLEMENTED with no message (grpc/grpc#30454), which sends a
+// client looking for a missing method.
+class OutboxService final : public v1::Outbox::WithRawCallbackMethod_Enqueue<
+                                v1::Outbox::CallbackService> {
  public:
   // `observer` may be null.
   OutboxService(outbox::Outbox& outbox, ServiceObserver* observer)
@@ -35,10 +40,11 @@ class OutboxService final : public v1::Outbox::CallbackService {
 
   // Answers OK once every event is durable; see outbox.proto for the
   // error codes. A call whose deadline has already passed stores nothing
-  // and gets DEADLINE_EXCEEDED.
+  // and gets DEADLINE_EXCEEDED; bytes that are not an EnqueueRequest
+  // (malformed, or a string field that is not UTF-8) get INVALID_ARGUMENT.
   grpc::ServerUnaryReactor* Enqueue(grpc::CallbackServerContext* context,
-                                    const v1::EnqueueRequest* request,
-                                    v1::EnqueueResponse* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
 
   // Answers every later call UNAVAILABLE ("shutting down") without storing
   // anything, then waits until the calls already handed to the outbox have

@@ -16,16 +16,10 @@
 namespace outbox::grpc_service {
 namespace {
 
-constexpr char kUnixPrefix[] = "unix:";
-
 // How long Shutdown lets running Admin calls (a Replay or Purge page) finish
 // once every Enqueue is done, before it cancels them and closes idle
 // connections.
 constexpr std::chrono::seconds kAdminGrace(1);
-
-bool IsUnix(const std::string& listen) {
-  return listen.rfind(kUnixPrefix, 0) == 0;
-}
 
 std::shared_ptr<grpc::ServerCredentials> Credentials(
     const ServerOptions& options) {
@@ -59,40 +53,15 @@ void SetLimits(const ServerOptions& options, grpc::ServerBuilder& builder) {
 
 // "HOST:PORT" with the port the server actually bound.
 std::string DialAddress(const std::string& listen, int port) {
-  if (IsUnix(listen)) return listen;
+  if (IsUnixListenAddress(listen)) return listen;
   std::string host = listen.substr(0, listen.rfind(':'));
   return host + ":" + std::to_string(port);
 }
 
 }  // namespace
 
-Status ValidateListenAddress(const std::string& listen) {
-  if (IsUnix(listen)) {
-    if (listen.size() == sizeof(kUnixPrefix) - 1) {
-      return Status::InvalidArgument("listen: unix: needs a socket path");
-    }
-    return Status::Ok();
-  }
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
-    return Status::InvalidArgument(
-        "listen: expected HOST:PORT or unix:PATH, got \"" + listen + "\"");
-  }
-  std::string port = listen.substr(colon + 1);
-  for (char c : port) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) {
-      return Status::InvalidArgument("listen: port \"" + port +
-                                     "\" is not a number");
-    }
-  }
-  if (port.size() > 5 || std::stoi(port) > 65535) {
-    return Status::InvalidArgument("listen: port " + port + " is over 65535");
-  }
-  return Status::Ok();
-}
-
 bool IsLoopbackListenAddress(const std::string& listen) {
-  if (IsUnix(listen)) return true;
+  if (IsUnixListenAddress(listen)) return true;
   if (listen.rfind("localhost:", 0) == 0) return true;
   // IsLoopbackPeer strips the port and IPv6 brackets of a peer address.
   return IsLoopbackPeer("ipv4:" + listen) || IsLoopbackPeer("ipv6:" + listen);
@@ -139,12 +108,13 @@ StatusOr<std::unique_ptr<OutboxServer>> OutboxServer::Start(
   builder.RegisterService(server->admin_service_.get());
   server->server_ = builder.BuildAndStart();
   // gRPC reports a failed bind as a null server, or as port 0 for TCP.
-  if (!server->server_ || (!IsUnix(options.listen) && bound_port == 0)) {
+  if (!server->server_ ||
+      (!IsUnixListenAddress(options.listen) && bound_port == 0)) {
     server->shut_down_ = server->server_ == nullptr;
     return Status::Unavailable("cannot listen on " + options.listen +
                                " (address in use, or no permission?)");
   }
-  server->port_ = IsUnix(options.listen) ? 0 : bound_port;
+  server->port_ = IsUnixListenAddress(options.listen) ? 0 : bound_port;
   server->drain_quiet_ms_ = options.drain_quiet_ms;
   server->address_ = DialAddress(options.listen, server->port_);
   server->server_->GetHealthCheckService()->SetServingStatus(true);

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "grpc_service/listen_address.h"
 #include "grpc_service/service_observer.h"
 #include "outbox/drainer.h"
 #include "outbox/outbox.h"
@@ -118,9 +119,6 @@ class OutboxServer {
   bool shut_down_ = false;
 };
 
-// Checks the shape of a listen address ("HOST:PORT" or "unix:PATH");
-// INVALID_ARGUMENT saying what is wrong.
-Status ValidateListenAddress(const std::string& listen);
 
 // True when only this host can reach `listen`: a unix socket, "localhost",
 // 127.0.0.0/8 or ::1. False for wildcard and other addresses, which should

@@ -50,6 +50,10 @@ BOOST_AUTO_TEST_CASE(DedupKeyCorpusKeepsItsProperties) {
   BOOST_TEST(Replay("dedup_key", FuzzDedupKey) > 0u);
 }
 
+BOOST_AUTO_TEST_CASE(ConfigCorpusKeepsItsProperties) {
+  BOOST_TEST(Replay("config", FuzzConfig) > 0u);
+}
+
 // Found by FuzzRecordCodec: an attempt's request id (a response header) or
 // transport error that was not UTF-8 (or was cut inside a character) made
 // proto3 refuse to parse the whole record: DATA_LOSS for a stored event.

@@ -33,6 +33,12 @@ int FuzzRecordCodec(const uint8_t* data, size_t size);
 // components -> DedupKey::Create -> ToString -> Parse: the same key back.
 int FuzzDedupKey(const uint8_t* data, size_t size);
 
+// bytes -> outboxd's config parsers (grpc_service/config.h) as a TOML file
+// (what parses prints and parses back the same), an API key file (errors
+// never echo a line) and a command line + environment (exit codes 0, 64,
+// 78; the API key never shown). See config_fuzz.cc.
+int FuzzConfig(const uint8_t* data, size_t size);
+
 [[noreturn]] inline void FuzzFailure(const char* file, int line,
                                      const std::string& what) {
   std::fprintf(stderr, "%s:%d: fuzz property broken: %s\n", file, line,

@@ -10,7 +10,7 @@ seconds=${2:?usage: run_fuzzers.sh BUILD_DIR SECONDS}
 corpus="$(dirname "$0")/corpus"
 mkdir -p "$build/artifacts"
 status=0
-for target in event_json record_codec dedup_key; do
+for target in event_json record_codec dedup_key config; do
   scratch="$build/scratch/$target"
   mkdir -p "$scratch"
   echo "fuzz_$target: ${seconds}s"

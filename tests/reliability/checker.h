@@ -10,6 +10,12 @@
 //   state errors  a key listed under two states, or a counter that
 //                 disagrees with the listing
 //
+// In-process scenarios feed the Ledger as they go; the daemon-level ones
+// (outboxd and fake-capi as processes) feed it afterwards from the load
+// client's file and fake-capi's request log, and call CheckDaemonRun, which
+// judges re-deliveries by time (a receipt later than the record's
+// delivered_ms) and duplicates by the crash that explains them.
+//
 // Thread-safety: Ledger is thread-safe; the free functions are not.
 #ifndef OUTBOX_TESTS_RELIABILITY_CHECKER_H_
 #define OUTBOX_TESTS_RELIABILITY_CHECKER_H_
@@ -41,6 +47,11 @@ struct Figures {
   uint64_t duplicates = 0;
   uint64_t state_errors = 0;
   int64_t max_recovery_ms = 0;
+  // Daemon-level runs: keys whose enqueue ended without a verdict, the
+  // duplicates the crashes allow, and those no crash explains.
+  uint64_t unknown = 0;
+  uint64_t duplicate_bound = 0;
+  uint64_t unexplained_duplicates = 0;
   std::string ToString() const;
 };
 
@@ -63,6 +74,8 @@ class Ledger {
   // Keys accepted twice within one epoch: never allowed, as no crash came
   // between the two sends.
   uint64_t same_epoch_duplicates() const;
+  // Epochs of each key's receipts, in the order received.
+  std::map<std::string, std::vector<int>> receipt_epochs() const;
 
  private:
   mutable std::mutex mu_;
@@ -85,6 +98,52 @@ std::vector<std::string> DeliveredKeys(const Outbox& box);
 // and the final contents of `box`. An acknowledged key counts as lost when
 // the outbox has no record of it and the receiver never accepted it.
 void Check(const Ledger& ledger, const Outbox& box, Figures* figures);
+
+// One key of a request fake-capi accepted, from its --request-log.
+struct Receipt {
+  std::string key;  // Printable DedupKey.
+  int64_t t_ms = 0;
+};
+
+// Every key of every line of a fake-capi --request-log file, in file order.
+std::vector<Receipt> ReadRequestLog(const std::string& path);
+
+// One run of outboxd between two stops.
+// One run of outboxd between two stops, or one phase of a run whose
+// network failures may make it resend what the receiver took.
+struct DaemonEpoch {
+  int64_t start_ms = 0;  // When it was spawned, or the phase began.
+  bool crashed = false;  // Ended by SIGKILL, not a clean stop.
+  // Duplicates this epoch's ambiguous network failures can explain (e.g.
+  // connections dropped after the receiver took the request x batch size);
+  // unlike a crash's, their resends may come within the same epoch.
+  uint64_t ambiguous = 0;
+};
+
+// The daemon-level checker. `ledger` holds the acknowledged keys; the
+// receipts are added to it here (each in the epoch that was running at its
+// time). `box` is the outbox reopened after the final clean stop, once it
+// had drained. Fills every figure but crashes and recovery; returns one line
+// per problem found (empty: the run keeps every invariant).
+//   lost: acknowledged, never received, and not PENDING/IN_FLIGHT/DEAD/
+//     EXPIRED in `box`.
+//   re-delivered: a receipt later than the record's delivered_ms (the
+//     drainer stamps it when the 2xx arrives, so after fake-capi stamped
+//     the request that earned it; both read the host's wall clock).
+//   duplicates: receipts after a key's first; each is explained only when
+//     the receipt before it came in an epoch that crashed (and the resend
+//     in a later one) or that had ambiguous failures, and at most
+//     `in_flight_bound` per crash (the events a killed outboxd can have had
+//     in flight: concurrent requests x batch size) plus the epoch's
+//     `ambiguous` are explained.
+//   state errors: ListStates' plus received keys the outbox does not hold
+//     as DELIVERED.
+std::vector<std::string> CheckDaemonRun(Ledger* ledger,
+                                        const std::vector<Receipt>& receipts,
+                                        const std::vector<DaemonEpoch>& epochs,
+                                        const Outbox& box,
+                                        uint64_t in_flight_bound,
+                                        Figures* figures);
 
 // The printable key of each event (pixel, type, id).
 std::vector<std::string> KeysOf(const std::vector<Event>& events);
