@@ -4,8 +4,8 @@
 // It only translates: request -> core events, Outbox::EnqueueAsync, core
 // results -> response. The handler never blocks a gRPC thread on a disk
 // sync: the outbox's writer thread merges everything queued into one synced
-// write, and its completion thread then finishes all those calls, so
-// concurrent single-event calls share fsyncs.
+// write and then finishes all those calls, so concurrent single-event
+// calls share fsyncs.
 //
 // Ownership: borrows the Outbox and the observer, which must outlive the
 // grpc::Server that serves this service (the server's Shutdown waits for

@@ -2,7 +2,7 @@
 // without the services knowing about them.
 //
 // Thread-safety: implementations are called from many threads at once and
-// must be quick (they run on the outbox's completion thread for Enqueue).
+// must be quick (they run on the outbox's writer thread for Enqueue).
 #ifndef OUTBOX_GRPC_SERVICE_SERVICE_OBSERVER_H_
 #define OUTBOX_GRPC_SERVICE_SERVICE_OBSERVER_H_
 

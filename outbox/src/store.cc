@@ -126,7 +126,6 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store(options));
   OUTBOX_RETURN_IF_ERROR(store->OpenDb());
   OUTBOX_RETURN_IF_ERROR(store->LoadCounters());
-  store->completer_ = std::thread([s = store.get()] { s->CompleterLoop(); });
   store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
   return store;
 }
@@ -223,12 +222,6 @@ Store::~Store() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  {
-    std::lock_guard<std::mutex> lock(done_mu_);
-    done_stopping_ = true;
-  }
-  done_cv_.notify_all();
-  if (completer_.joinable()) completer_.join();  // After every callback.
   if (db_) {
     // Everything is in the synced log already; flushing it now means the
     // next open replays nothing. When it fails (disk full, power gone) the
@@ -321,27 +314,13 @@ void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
   }
   Status written =
       WriteGroup(indexed ? indexed->GetWriteBatch() : &plain, deltas);
-  std::lock_guard<std::mutex> lock(done_mu_);
+  // Callbacks run here, before the next group is taken: with clients that
+  // send their next call once answered, finishing every call first lets the
+  // next group gather them all. (Handing callbacks to a completion thread
+  // made groups smaller and cost 10-20% at 64 in flight; bench/FINDINGS.md.)
   for (Pending* p = begin; p != end; ++p) {
     Status& s = results[p - begin];
-    done_queue_.emplace_back(std::move(p->done),
-                             s.ok() ? written : std::move(s));
-  }
-  done_cv_.notify_one();
-}
-
-void Store::CompleterLoop() {
-  std::vector<std::pair<Done, Status>> ready;
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(done_mu_);
-      done_cv_.wait(lock,
-                    [this] { return done_stopping_ || !done_queue_.empty(); });
-      if (done_queue_.empty()) return;  // stopping, and everything is done
-      ready.swap(done_queue_);
-    }
-    for (auto& [done, status] : ready) done(std::move(status));
-    ready.clear();
+    p->done(s.ok() ? written : std::move(s));
   }
 }
 

@@ -85,9 +85,9 @@ class Store {
   // op's writes are synced to disk.
   Status Commit(Op op, OpKind kind = OpKind::kGeneral);
 
-  // As Commit, but returns at once; `done` runs after the group is durable
-  // (or failed), on the store's completion thread, in commit order. `done`
-  // must not block and must not call Commit.
+  // As Commit, but returns at once; `done` runs on the writer thread after
+  // the group is durable (or failed), in commit order. `done` must not
+  // block and must not call Commit.
   void CommitAsync(Op op, Done done, OpKind kind = OpKind::kGeneral);
 
   // Reads the committed record stored under `record_key`. NOT_FOUND if none.
@@ -135,7 +135,6 @@ class Store {
   Status OpenDb();
   Status LoadCounters();
   void WriterLoop();
-  void CompleterLoop();
   void RunGroup(std::vector<Pending>* group);
   void RunBatch(Pending* begin, Pending* end, OpKind kind);
   Status WriteGroup(rocksdb::WriteBatch* batch, const CounterMap& deltas);
@@ -170,15 +169,6 @@ class Store {
   mutable std::mutex cursors_mu_;
   std::map<std::pair<IndexCf, std::string>, std::string> published_cursors_;
   std::thread writer_;
-
-  // The callbacks of written groups, run in order by completer_, so that
-  // the writer goes straight on to the next group: finishing a gRPC call
-  // costs about a third of what storing its event does.
-  std::mutex done_mu_;
-  std::condition_variable done_cv_;
-  std::vector<std::pair<Done, Status>> done_queue_;  // guarded by done_mu_
-  bool done_stopping_ = false;                        // guarded by done_mu_
-  std::thread completer_;
 };
 
 // The view and the write set of one operation inside a write group.

@@ -144,12 +144,10 @@ class Outbox {
                  std::vector<EnqueueResult>* results);
 
   // As Enqueue, but returns at once: validation runs on this thread, then
-  // `done` runs with the outcome once the events are durable (or failed),
-  // on the outbox's completion thread (or on this thread when validation
-  // fails). That thread is not the writer, so `done` may do some work (send
-  // a response), but it delays the callbacks queued behind it: keep it
-  // short, and do not call back into this Outbox synchronously. For servers
-  // that must not block a thread per call (the gRPC callback API).
+  // `done` runs with the outcome on the outbox's writer thread once the
+  // events are durable (or failed). `done` must be quick and must not call
+  // back into this Outbox synchronously. For servers that must not block a
+  // thread per call (the gRPC callback API).
   using EnqueueCallback =
       std::function<void(Status, std::vector<EnqueueResult>)>;
   void EnqueueAsync(std::vector<Event> events, EnqueueCallback done);
