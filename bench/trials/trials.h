@@ -48,6 +48,7 @@ outbox::StatusOr<Metrics> PostgresTrial(const Params& p);
 outbox::StatusOr<Metrics> SqliteTrial(const Params& p);
 // gRPC load against server=noop|outboxd over transport=tcp|unix.
 // concurrency, events_per_call, seconds; fixture_* as for in-process.
+// With address=HOST:PORT|unix:PATH, drives that running server instead.
 outbox::StatusOr<Metrics> GrpcEnqueueTrial(const Params& p);
 // Time from Outbox::Open to the first durable enqueue with `events` pending.
 outbox::StatusOr<Metrics> RecoveryTrial(const Params& p);

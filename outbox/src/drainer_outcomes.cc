@@ -78,6 +78,16 @@ void Drainer::Impl::OnResponse(const Batch& batch, int64_t started_ms,
         attempts = std::max(attempts, r.attempt_count);
       }
       int64_t next = now + Backoff(attempts + 1);
+      {
+        // The pixel claims nothing more until this batch is due again. A
+        // failing endpoint otherwise has the drainer claim and fail its
+        // whole backlog as fast as it can, each round rewriting 1,000
+        // records on the writer, which Enqueue calls then wait behind (a
+        // 1M backlog against a down endpoint: ~55 ms per Enqueue).
+        std::lock_guard<std::mutex> lock(mu);
+        PixelState& p = pixels[batch.pixel_id];
+        p.deferred_until_ms = std::max(p.deferred_until_ms, next);
+      }
       Log(LogLevel::kWarning, "pixel " + batch.pixel_id + ": " +
                                   DeadReason(attempt) + "; retrying in " +
                                   std::to_string(next - now) + " ms");

@@ -108,6 +108,8 @@ StatusOr<std::unique_ptr<Outbox>> Outbox::Open(const Options& options) {
   store_options.data_dir = options.data_dir;
   store_options.app_column_families = options.app_column_families;
   store_options.max_disk_bytes = options.max_disk_bytes;
+  store_options.block_cache_bytes = options.block_cache_bytes;
+  store_options.write_buffer_bytes = options.write_buffer_bytes;
   store_options.retention.terminal_retention_ms =
       options.terminal_retention_ms;
   StatusOr<std::unique_ptr<Store>> store = Store::Open(store_options);

@@ -1,5 +1,8 @@
 #include "outbox/src/record_ops.h"
 
+#include <string_view>
+#include <unordered_set>
+
 #include "outbox/src/record_index.h"
 #include "outbox/src/storage_keys.h"
 
@@ -26,8 +29,14 @@ void SetState(State state, int64_t now_ms, Record* r) {
 template <typename Fn>
 Status TransitionEach(WriteTxn& txn, const std::vector<std::string>& keys,
                       State from, Fn change) {
-  for (const std::string& key : keys) {
-    StatusOr<Record> before = txn.Get(key);
+  // One read for all keys. It cannot see this loop's own updates, so a key
+  // listed twice is changed once (as reading it again would have seen it
+  // changed already).
+  std::vector<StatusOr<Record>> records = txn.GetMany(keys);
+  std::unordered_set<std::string_view> seen;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!seen.insert(keys[i]).second) continue;
+    StatusOr<Record>& before = records[i];
     if (before.status().code() == StatusCode::kNotFound) continue;
     if (!before.ok()) return before.status();
     if (before->state != from) continue;
@@ -124,8 +133,7 @@ Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim) {
         return to_claim.size() < request.max_events;
       }));
   size_t bytes = 0;
-  for (const std::string& key : to_claim) {
-    StatusOr<Record> before = txn.Get(key);
+  for (StatusOr<Record>& before : txn.GetMany(to_claim)) {
     if (!before.ok()) return before.status();
     if (bytes > 0 && bytes + before->event_json.size() > request.max_bytes) {
       break;  // The byte cap: the rest waits for the next batch.

@@ -49,6 +49,8 @@ struct StoreOptions {
   std::string data_dir;
   std::vector<std::string> app_column_families;
   uint64_t max_disk_bytes = 0;  // 0: no quota.
+  uint64_t block_cache_bytes = 64ULL << 20;   // See Options.
+  uint64_t write_buffer_bytes = 128ULL << 20;  // See Options.
   RetentionPolicy retention;
 };
 
@@ -74,7 +76,8 @@ class Store {
   // cannot open the directory (the message says why).
   static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
-  // Stops the writer after the queued operations and closes the database.
+  // Stops the writer after the queued operations, flushes every column
+  // family (so that the next open replays no log) and closes the database.
   ~Store();
 
   // Runs `op` in the next write group and blocks until the group is durable.
@@ -83,7 +86,8 @@ class Store {
   Status Commit(Op op, OpKind kind = OpKind::kGeneral);
 
   // As Commit, but returns at once; `done` runs on the writer thread after
-  // the group is durable (or failed). `done` must not block.
+  // the group is durable (or failed), in commit order. `done` must not
+  // block and must not call Commit.
   void CommitAsync(Op op, Done done, OpKind kind = OpKind::kGeneral);
 
   // Reads the committed record stored under `record_key`. NOT_FOUND if none.
@@ -176,6 +180,9 @@ class WriteTxn {
   // Not for insert-only operations (INTERNAL).
   StatusOr<Record> Get(std::string_view record_key);
   bool Exists(std::string_view record_key);
+  // Get for many keys in one lookup (much cheaper than one Get per key);
+  // one result per key, in order.
+  std::vector<StatusOr<Record>> GetMany(const std::vector<std::string>& keys);
 
   // Writes `record` (a new key), with its index entries and counters.
   void Insert(const Record& record);

@@ -56,6 +56,35 @@ StatusOr<Record> WriteTxn::Get(std::string_view record_key) {
   return DecodeRecord(*key, value);
 }
 
+std::vector<StatusOr<Record>> WriteTxn::GetMany(
+    const std::vector<std::string>& keys) {
+  std::vector<StatusOr<Record>> out;
+  out.reserve(keys.size());
+  if (indexed_ == nullptr) {
+    out.assign(keys.size(), Status::Internal("Get in an insert-only operation"));
+    return out;
+  }
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  indexed_->MultiGetFromBatchAndDB(
+      store_.db_.get(), rocksdb::ReadOptions(), store_.records_, keys.size(),
+      slices.data(), values.data(), statuses.data(), /*sorted_input=*/false);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      out.emplace_back(Status::NotFound("no such record"));
+    } else if (!statuses[i].ok()) {
+      out.emplace_back(
+          Status::Unavailable("cannot read record: " + statuses[i].ToString()));
+    } else if (StatusOr<DedupKey> key = DecodeRecordKey(keys[i]); !key.ok()) {
+      out.emplace_back(key.status());
+    } else {
+      out.emplace_back(DecodeRecord(*key, values[i].ToStringView()));
+    }
+  }
+  return out;
+}
+
 bool WriteTxn::Exists(std::string_view record_key) {
   std::string value;
   if (indexed_ != nullptr) {

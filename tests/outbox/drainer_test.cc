@@ -246,6 +246,27 @@ BOOST_AUTO_TEST_CASE(NetworkFailuresAreRetriedAndRecorded) {
   BOOST_TEST(r.attempts.back().transport_error == "timeout");
 }
 
+BOOST_AUTO_TEST_CASE(AFailingPixelWaitsForItsFailedBatchBeforeClaimingMore) {
+  drainer_options.batch_max_events = 2;
+  drainer_options.max_requests_per_pixel = 1;
+  MakeDrainer();
+  transport.SetHandler(
+      [](const SentRequest&) { return FakeTransport::Status(503); });
+  EnqueueMany(10);
+  Drain();
+  // One failed batch, not the whole backlog claimed and failed in turn.
+  BOOST_TEST(transport.count() == 1u);
+  BOOST_TEST(outbox->GetStats()->pending == 10u);
+  int64_t due = 0;
+  for (int i = 0; i < 10; ++i) {
+    due = std::max(due, Get("e" + std::to_string(i)).next_attempt_ms);
+  }
+  transport.SetHandler(FakeTransport::Accept);
+  clock.Advance(due - clock.NowMs());
+  Drain();
+  BOOST_TEST(outbox->GetStats()->delivered == 10u);
+}
+
 BOOST_AUTO_TEST_CASE(ThrottlingHonoursRetryAfterWithoutUsingAttempts) {
   transport.SetHandler([](const SentRequest&) {
     HttpResponse r = FakeTransport::Status(429, "slow down");

@@ -1,6 +1,8 @@
 // The delivery-side operations of the store: claim, outcomes, recovery,
 // retry promotion and retention, on a real RocksDB and a FakeClock.
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <mutex>
 
 #include "outbox/src/record_ops.h"
 #include "outbox/src/storage_keys.h"
@@ -297,6 +299,61 @@ BOOST_AUTO_TEST_CASE(AFailingOperationDoesNotPoisonItsWriteGroup) {
   BOOST_TEST(outbox->Get(*DedupKey::Create("px_test", "order_created", "ghost"))
                  .status()
                  .code() == StatusCode::kNotFound);
+}
+
+BOOST_AUTO_TEST_CASE(AKeyListedTwiceInOneOutcomeChangesOnce) {
+  Enqueue({MakeEvent("1"), MakeEvent("2")});
+  std::vector<std::string> keys = KeysOf(ClaimDue());
+  keys.push_back(keys[0]);
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkDeliveredOp(txn, keys, attempt, clock.NowMs(),
+                                             true, 10);
+                    })
+                    .ok());
+  BOOST_TEST(Get("1").attempts.size() == 1u);
+  auto stats = outbox->GetStats();
+  BOOST_TEST(stats->delivered == 2u);
+  BOOST_TEST(stats->in_flight == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(AsyncCommitsCompleteInCommitOrder) {
+  constexpr int kCommits = 500;
+  std::mutex mu;
+  std::vector<int> order;
+  for (int i = 0; i < kCommits; ++i) {
+    store().CommitAsync([](WriteTxn&) { return Status::Ok(); },
+                        [&, i](Status s) {
+                          BOOST_TEST(s.ok());
+                          std::lock_guard<std::mutex> lock(mu);
+                          order.push_back(i);
+                        });
+  }
+  Enqueue({MakeEvent("1")});  // Completes after every earlier commit.
+  std::lock_guard<std::mutex> lock(mu);
+  BOOST_REQUIRE(order.size() == static_cast<size_t>(kCommits));
+  for (int i = 0; i < kCommits; ++i) BOOST_TEST(order[i] == i);
+}
+
+BOOST_AUTO_TEST_CASE(ACleanCloseLeavesNoLogToReplay) {
+  for (int call = 0; call < 2; ++call) {
+    std::vector<Event> events;
+    for (int i = 0; i < 1000; ++i) {
+      events.push_back(MakeEvent(std::to_string(call * 1000 + i)));
+    }
+    Enqueue(std::move(events));
+  }
+  outbox.reset();
+  // The events (hundreds of KB) are in SST files now and the log is (nearly)
+  // empty, so the next open has nothing to replay.
+  uintmax_t log_bytes = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(options.data_dir)) {
+    if (entry.path().extension() == ".log") log_bytes += entry.file_size();
+  }
+  BOOST_TEST(log_bytes < 64u * 1024);
+  Reopen();
+  BOOST_TEST(outbox->GetStats()->pending == 2000u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

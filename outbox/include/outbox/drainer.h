@@ -117,7 +117,9 @@ struct PixelDeliveryStatus {
   bool paused = false;          // By an operator (Pause).
   bool key_rejected = false;    // 401/403; waiting for a key reload/probe.
   std::string key_rejected_reason;
-  int64_t deferred_until_ms = 0;  // 429: no request before this time.
+  // No request before this time: after a 429, or after a retryable failure
+  // (until the failed batch is due again).
+  int64_t deferred_until_ms = 0;
   uint32_t consecutive_failures = 0;
   size_t requests_in_flight = 0;
 };

@@ -30,6 +30,22 @@ struct Options {
   // Default: 0.
   uint64_t max_disk_bytes = 0;
 
+  // Memory for cached database blocks: the data blocks reads touch, and
+  // the index and Bloom filter blocks of every database file. These live in
+  // this one cache (shared by all column families), so memory stays bounded
+  // however many records are stored; the blocks of the newest files and the
+  // top level of each file's partitioned index are pinned in it.
+  // Default: 64 MiB.
+  uint64_t block_cache_bytes = 64ULL << 20;
+
+  // Memory all column families' write buffers (memtables) may use together.
+  // Past it the largest is flushed to disk. It also bounds the write-ahead
+  // log replayed after a crash, and so the time a restart takes. 0: no
+  // shared limit (each column family may then use 128 MiB, and the log
+  // grows with them).
+  // Default: 128 MiB.
+  uint64_t write_buffer_bytes = 128ULL << 20;
+
   // How long DEAD and EXPIRED records are kept for inspection and replay,
   // counted from the moment they became terminal. DELIVERED records are kept
   // until their event is older than the API's 7-day window, so that a resend
