@@ -42,6 +42,8 @@ struct Config {
   int64_t batch_linger_ms = 100;
   int64_t expiry_margin_s = 600;
   int64_t max_disk_bytes = 0;  // 0: no quota.
+  int64_t block_cache_bytes = 64LL << 20;   // As outbox::Options.
+  int64_t write_buffer_bytes = 128LL << 20;  // As outbox::Options.
   int64_t shutdown_timeout_ms = 10000;
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kJson;

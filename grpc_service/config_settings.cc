@@ -121,6 +121,13 @@ std::vector<Setting> MakeSettings() {
                   &Config::expiry_margin_s, 0, 24 * 3600));
   s.push_back(Int("max_disk_bytes", "Disk quota for the database; 0: none",
                   &Config::max_disk_bytes, 0, INT64_MAX));
+  s.push_back(Int("block_cache_bytes",
+                  "Memory for cached data, index and filter blocks",
+                  &Config::block_cache_bytes, 1 << 20, INT64_MAX));
+  s.push_back(Int("write_buffer_bytes",
+                  "Memory for all memtables together; also bounds the log "
+                  "replayed after a crash (restart time); 0: no shared limit",
+                  &Config::write_buffer_bytes, 0, INT64_MAX));
   s.push_back(Int("shutdown_timeout_ms",
                   "How long SIGTERM waits for calls in flight",
                   &Config::shutdown_timeout_ms, 0, 10 * 60 * 1000));

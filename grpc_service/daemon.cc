@@ -121,6 +121,10 @@ int Daemon::Run() {
   options.data_dir = config_.data_dir;
   options.expiry_margin_ms = config_.expiry_margin_s * 1000;
   options.max_disk_bytes = static_cast<uint64_t>(config_.max_disk_bytes);
+  options.block_cache_bytes =
+      static_cast<uint64_t>(config_.block_cache_bytes);
+  options.write_buffer_bytes =
+      static_cast<uint64_t>(config_.write_buffer_bytes);
   StatusOr<std::unique_ptr<Outbox>> outbox = Outbox::Open(options);
   if (!outbox.ok()) {
     logger_.Error("cannot open the outbox",
