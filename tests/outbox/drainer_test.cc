@@ -289,6 +289,48 @@ BOOST_AUTO_TEST_CASE(ThrottlingHonoursRetryAfterWithoutUsingAttempts) {
   BOOST_TEST(outbox->GetStats()->delivered == 3u);
 }
 
+// A rejected batch is split; one half is throttled (429) while the other
+// half is accepted. Each key must end in exactly one state, and no accepted
+// key may be sent again once the throttled half goes through.
+BOOST_AUTO_TEST_CASE(AThrottledSplitDoesNotDisturbItsAcceptedSibling) {
+  std::mutex mu;
+  std::map<std::string, int> accepted;
+  bool throttled_once = false;
+  transport.SetHandler([&](const SentRequest& r) {
+    std::lock_guard<std::mutex> lock(mu);
+    bool has_poison =
+        std::find(r.ids.begin(), r.ids.end(), "e5") != r.ids.end();
+    bool is_first_half =
+        std::find(r.ids.begin(), r.ids.end(), "e0") != r.ids.end();
+    if (has_poison) return FakeTransport::Status(422, "bad event");
+    if (is_first_half && !throttled_once) {
+      throttled_once = true;
+      HttpResponse throttle = FakeTransport::Status(429, "slow down");
+      throttle.headers = {{"retry-after", "30"}};
+      return throttle;
+    }
+    for (const auto& id : r.ids) ++accepted[id];
+    return FakeTransport::Accept(r);
+  });
+  EnqueueMany(8);
+  for (int round = 0; round < 10; ++round) {
+    Drain();
+    clock.Advance(31 * 1000);
+  }
+  BOOST_TEST(throttled_once);
+  auto stats = outbox->GetStats();
+  BOOST_TEST(stats->delivered == 7u);
+  BOOST_TEST(stats->dead == 1u);
+  BOOST_TEST(stats->pending + stats->in_flight == 0u);
+  BOOST_TEST(Get("e5").state == State::kDead);
+  for (int i = 0; i < 8; ++i) {
+    if (i == 5) continue;
+    std::string id = "e" + std::to_string(i);
+    BOOST_TEST(Get(id).state == State::kDelivered, id);
+    BOOST_TEST(accepted[id] == 1, id << " accepted " << accepted[id]);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(ARefusedKeyPausesOnlyItsPixelUntilKeysAreReloaded) {
   transport.SetHandler([](const SentRequest& r) {
     if (r.api_key == "sk-test-key" && r.pixel_id == "px_bad") {
