@@ -9,9 +9,6 @@
 // write-ahead log and the SST files, raw and decoded, since blocks may be
 // compressed), outboxctl's stats/list/inspect/export output, and /metrics
 // on --metrics-listen.
-#include <rocksdb/iterator.h>
-#include <rocksdb/options.h>
-#include <rocksdb/sst_file_reader.h>
 #include <signal.h>
 
 #include <boost/test/unit_test.hpp>
@@ -20,17 +17,13 @@
 #include <thread>
 
 #include "tests/reliability/daemon_rig.h"
+#include "tests/reliability/leak_search.h"
 
 namespace outbox::testing {
 namespace {
 
 constexpr char kApiKey[] = "sk-svcacct-DAEMONCANARY0123456789abcdef";
 constexpr char kRefusedKey[] = "sk-svcacct-REFUSEDCANARY9876543210fedcba";
-
-struct Needle {
-  std::string what;
-  std::string bytes;
-};
 
 const std::vector<Needle>& Needles() {
   static const std::vector<Needle> needles = {
@@ -70,33 +63,8 @@ v1::ConversionEvent CanaryEvent(const std::string& id,
   return e;
 }
 
-// Counts every needle in `haystack`, reporting where.
 size_t Search(const std::string& where, const std::string& haystack) {
-  size_t found = 0;
-  for (const Needle& needle : Needles()) {
-    for (size_t at = haystack.find(needle.bytes); at != std::string::npos;
-         at = haystack.find(needle.bytes, at + 1)) {
-      ++found;
-      BOOST_ERROR(needle.what << " found in " << where);
-    }
-  }
-  return found;
-}
-
-// The decoded keys and values of an SST file (its blocks may be
-// compressed, which would hide a needle from a raw search).
-std::string SstContents(const std::string& path) {
-  rocksdb::Options options;
-  rocksdb::SstFileReader reader(options);
-  if (!reader.Open(path).ok()) return "";
-  std::unique_ptr<rocksdb::Iterator> it(
-      reader.NewIterator(rocksdb::ReadOptions()));
-  std::string out;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    out.append(it->key().data(), it->key().size());
-    out.append(it->value().data(), it->value().size());
-  }
-  return out;
+  return SearchText(Needles(), where, haystack);
 }
 
 // Runs outboxctl against the rig; returns its stdout and stderr.
@@ -207,28 +175,18 @@ BOOST_AUTO_TEST_CASE(NoKeyOrRawPersonalDataLeavesOutboxd) {
   }
   const std::string log = ReadFile(rig.outboxd_log());
   found += Search("outboxd's log", log);
-  size_t files = 0, ssts = 0;
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(rig.data_dir())) {
-    if (!entry.is_regular_file()) continue;
-    ++files;
-    const std::string name = entry.path().filename().string();
-    found += Search(name, ReadFile(entry.path()));
-    if (entry.path().extension() == ".sst") {
-      ++ssts;
-      found += Search(name + " (decoded)", SstContents(entry.path()));
-    }
-  }
+  DirectorySearch dir = SearchDirectory(Needles(), rig.data_dir());
+  found += dir.found;
   std::map<std::string, double> capi = rig.capi().Stats();
   BOOST_TEST_MESSAGE("daemon leak canary: "
                      << events + 1 << " events, " << capi["requests"]
                      << " requests (" << capi["faults.status_500"]
                      << " answered 500), " << log.size() << " log bytes, "
                      << ctl.size() << " outboxctl bytes, " << metrics.size()
-                     << " metrics bytes, " << files << " files (" << ssts
+                     << " metrics bytes, " << dir.files << " files (" << dir.ssts
                      << " SST) searched for " << Needles().size()
                      << " needles: " << found << " occurrences");
-  BOOST_TEST(ssts > 0u);
+  BOOST_TEST(dir.ssts > 0u);
   BOOST_TEST(found == 0u);
 }
 

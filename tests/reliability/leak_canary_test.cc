@@ -6,30 +6,18 @@
 // normalised before hashing) must appear nowhere: not in the data directory
 // (write-ahead log, SST files raw and decoded, LOG), not in the drainer's
 // log lines, not in any record or attempt.
-#include <rocksdb/iterator.h>
-#include <rocksdb/options.h>
-#include <rocksdb/sst_file_reader.h>
-
 #include <boost/test/unit_test.hpp>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include "outbox/drainer.h"
 #include "tests/outbox/fake_transport.h"
 #include "tests/outbox/test_util.h"
+#include "tests/reliability/leak_search.h"
 
 namespace outbox::testing {
 namespace {
 
 constexpr char kApiKey[] = "sk-svcacct-CANARYKEY0123456789abcdef";
-
-// Each needle, and where it was found.
-struct Needle {
-  std::string what;
-  std::string bytes;
-};
 
 const std::vector<Needle>& Needles() {
   static const std::vector<Needle> needles = {
@@ -72,29 +60,6 @@ HttpResponse Echo(const SentRequest& r) {
   return response;
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
-// The decoded keys and values of an SST file: its blocks may be compressed,
-// which would hide a needle from a raw search.
-std::string SstContents(const std::string& path) {
-  rocksdb::Options options;
-  rocksdb::SstFileReader reader(options);
-  if (!reader.Open(path).ok()) return "";
-  std::unique_ptr<rocksdb::Iterator> it(
-      reader.NewIterator(rocksdb::ReadOptions()));
-  std::string out;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    out.append(it->key().data(), it->key().size());
-    out.append(it->value().data(), it->value().size());
-  }
-  return out;
-}
-
 std::string RecordsText(const Outbox& box) {
   std::string out;
   ListQuery query;
@@ -113,17 +78,8 @@ std::string RecordsText(const Outbox& box) {
   return out;
 }
 
-// Counts every needle in `haystack`, reporting where.
 size_t Search(const std::string& where, const std::string& haystack) {
-  size_t found = 0;
-  for (const Needle& needle : Needles()) {
-    for (size_t at = haystack.find(needle.bytes); at != std::string::npos;
-         at = haystack.find(needle.bytes, at + 1)) {
-      ++found;
-      BOOST_ERROR(needle.what << " found in " << where);
-    }
-  }
-  return found;
+  return SearchText(Needles(), where, haystack);
 }
 
 BOOST_AUTO_TEST_SUITE(LeakCanaryTest)
@@ -164,24 +120,14 @@ BOOST_AUTO_TEST_CASE(NoKeyOrRawPersonalDataReachesDiskLogsOrRecords) {
   // Reopening replays the write-ahead log into SST files: both kinds exist.
   f.Reopen();
   f.outbox.reset();
-  size_t files = 0, ssts = 0;
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(f.options.data_dir)) {
-    if (!entry.is_regular_file()) continue;
-    ++files;
-    const std::string name = entry.path().filename().string();
-    found += Search(name, ReadFile(entry.path()));
-    if (entry.path().extension() == ".sst") {
-      ++ssts;
-      found += Search(name + " (decoded)", SstContents(entry.path()));
-    }
-  }
+  DirectorySearch dir = SearchDirectory(Needles(), f.options.data_dir);
+  found += dir.found;
   BOOST_TEST_MESSAGE("leak canary: "
                      << events << " events, " << transport.count()
-                     << " requests, " << files << " files (" << ssts
+                     << " requests, " << dir.files << " files (" << dir.ssts
                      << " SST) searched for " << Needles().size()
                      << " needles: " << found << " occurrences");
-  BOOST_TEST(ssts > 0u);
+  BOOST_TEST(dir.ssts > 0u);
   BOOST_TEST(found == 0u);
 }
 
