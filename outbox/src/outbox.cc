@@ -50,18 +50,6 @@ StatusOr<std::vector<PreparedEvent>> Prepare(std::vector<Event> events,
   return prepared;
 }
 
-void AddToStats(State state, uint64_t n, uint64_t* pending,
-                uint64_t* in_flight, uint64_t* delivered, uint64_t* dead,
-                uint64_t* expired) {
-  switch (state) {
-    case State::kPending: *pending += n; break;
-    case State::kInFlight: *in_flight += n; break;
-    case State::kDelivered: *delivered += n; break;
-    case State::kDead: *dead += n; break;
-    case State::kExpired: *expired += n; break;
-  }
-}
-
 std::string HexEncode(std::string_view bytes) {
   static const char kHex[] = "0123456789abcdef";
   std::string out;
@@ -221,10 +209,8 @@ StatusOr<Stats> Outbox::GetStats() const {
     if (count <= 0) continue;
     PixelStats& p = pixels[key.second];
     p.pixel_id = key.second;
-    AddToStats(key.first, count, &p.pending, &p.in_flight, &p.delivered,
-               &p.dead, &p.expired);
-    AddToStats(key.first, count, &stats.pending, &stats.in_flight,
-               &stats.delivered, &stats.dead, &stats.expired);
+    p[key.first] += count;
+    stats[key.first] += count;
   }
   int64_t oldest = 0;
   auto consider = [&oldest](int64_t ts) {

@@ -106,26 +106,7 @@ std::map<std::string, State> ListStates(const Outbox& box,
       }
       query.page_token = page->next_page_token;
     } while (!query.page_token.empty());
-    uint64_t counted = 0;
-    if (stats.ok()) {
-      switch (s) {
-        case State::kPending:
-          counted = stats->pending;
-          break;
-        case State::kInFlight:
-          counted = stats->in_flight;
-          break;
-        case State::kDelivered:
-          counted = stats->delivered;
-          break;
-        case State::kDead:
-          counted = stats->dead;
-          break;
-        case State::kExpired:
-          counted = stats->expired;
-          break;
-      }
-    }
+    const uint64_t counted = stats.ok() ? (*stats)[s] : 0;
     if (counted != listed) ++*state_errors;
   }
   return states;

@@ -66,13 +66,31 @@ class AppWriteBatch {
   std::vector<Op> ops_;
 };
 
-struct PixelStats {
-  std::string pixel_id;
+// How many records are in each state.
+struct StateCounts {
   uint64_t pending = 0, in_flight = 0, delivered = 0, dead = 0, expired = 0;
+
+  // The count of `state`.
+  uint64_t& operator[](State state) {
+    switch (state) {
+      case State::kPending: return pending;
+      case State::kInFlight: return in_flight;
+      case State::kDelivered: return delivered;
+      case State::kDead: return dead;
+      case State::kExpired: return expired;
+    }
+    return pending;  // Unreachable: every State is handled above.
+  }
+  uint64_t operator[](State state) const {
+    return const_cast<StateCounts&>(*this)[state];
+  }
 };
 
-struct Stats {
-  uint64_t pending = 0, in_flight = 0, delivered = 0, dead = 0, expired = 0;
+struct PixelStats : StateCounts {
+  std::string pixel_id;
+};
+
+struct Stats : StateCounts {
   std::vector<PixelStats> pixels;  // Sorted by pixel id.
   // Event timestamp of the oldest PENDING event; 0 when none. Approximate
   // when more than 10,000 events are waiting for a retry time.
