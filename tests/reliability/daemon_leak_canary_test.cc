@@ -168,10 +168,7 @@ BOOST_AUTO_TEST_CASE(NoKeyOrRawPersonalDataLeavesOutboxd) {
   BOOST_TEST(rig.Stop() == 0);
   {
     // Opening replays the write-ahead log into an SST file: both exist.
-    Options box_options;
-    box_options.data_dir = rig.data_dir();
-    StatusOr<std::unique_ptr<Outbox>> box = Outbox::Open(box_options);
-    BOOST_REQUIRE(box.ok());
+    BOOST_REQUIRE(rig.OpenStore().ok());
   }
   const std::string log = ReadFile(rig.outboxd_log());
   found += Search("outboxd's log", log);

@@ -90,6 +90,12 @@ std::unique_ptr<ChildProcess> DaemonRig::StartLoadClient(
                                         Path("load.log"));
 }
 
+StatusOr<std::unique_ptr<Outbox>> DaemonRig::OpenStore() const {
+  Options options;
+  options.data_dir = data_dir();
+  return Outbox::Open(options);
+}
+
 void DaemonRig::ReadLoad(Ledger* ledger, uint64_t* unknown,
                          uint64_t* failed) const {
   std::ifstream in(Path("load.tsv"));

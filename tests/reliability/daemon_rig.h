@@ -75,6 +75,10 @@ class DaemonRig {
   // (events not sent, outboxd being down, are neither).
   void ReadLoad(Ledger* ledger, uint64_t* unknown, uint64_t* failed) const;
 
+  // Opens the data dir with the library, for the checker; only once outboxd
+  // has stopped (RocksDB allows one process at a time).
+  StatusOr<std::unique_ptr<Outbox>> OpenStore() const;
+
  private:
   DaemonRigOptions options_;
   TempDir dir_;

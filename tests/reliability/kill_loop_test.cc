@@ -86,9 +86,7 @@ BOOST_AUTO_TEST_CASE(KillNineLoopLosesNothingAndRedeliversNothing) {
   Ledger ledger;
   uint64_t failed = 0;
   rig.ReadLoad(&ledger, &figures.unknown, &failed);
-  Options box_options;
-  box_options.data_dir = rig.data_dir();
-  StatusOr<std::unique_ptr<Outbox>> box = Outbox::Open(box_options);
+  StatusOr<std::unique_ptr<Outbox>> box = rig.OpenStore();
   BOOST_REQUIRE_MESSAGE(box.ok(), box.status().ToString());
   const uint64_t in_flight_bound =
       kPixels * kRequestsPerPixel * kBatchMaxEvents;

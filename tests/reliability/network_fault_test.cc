@@ -119,9 +119,7 @@ BOOST_AUTO_TEST_CASE(OutagesLoseNothingAndDoNotSlowEnqueue) {
   Ledger ledger;
   uint64_t failed = 0;
   rig.ReadLoad(&ledger, &figures.unknown, &failed);
-  Options box_options;
-  box_options.data_dir = rig.data_dir();
-  StatusOr<std::unique_ptr<Outbox>> box = Outbox::Open(box_options);
+  StatusOr<std::unique_ptr<Outbox>> box = rig.OpenStore();
   BOOST_REQUIRE_MESSAGE(box.ok(), box.status().ToString());
   std::vector<std::string> problems = CheckDaemonRun(
       &ledger, ReadRequestLog(rig.request_log()), phases, **box, 0, &figures);
