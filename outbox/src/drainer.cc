@@ -299,22 +299,22 @@ void Drainer::Impl::Send(Batch batch) {
   const auto sent = std::chrono::steady_clock::now();
   transport.Send(std::move(request), [this, batch = std::move(batch), started,
                                       sent](HttpResponse r) {
-    Report(batch, r, std::chrono::steady_clock::now() - sent);
+    const Verdict verdict = ClassifyResponse(r, batch.records.size(),
+                                             options.retryable_statuses);
+    Report(batch, r, verdict, std::chrono::steady_clock::now() - sent);
     if (batch.is_probe) {
       OnProbeResponse(batch, r);
     } else {
-      OnResponse(batch, started, r);
+      OnResponse(batch, started, r, verdict);
     }
   });
 }
 
 void Drainer::Impl::Report(const Batch& batch, const HttpResponse& response,
+                           Verdict verdict,
                            std::chrono::steady_clock::duration latency) {
   if (!options.on_request) return;
-  // Classified again here (it is pure and cheap) so that the outcome paths
-  // stay as they are.
   const size_t n = batch.records.size();
-  Verdict verdict = ClassifyResponse(response, n, options.retryable_statuses);
   RequestOutcome outcome;
   outcome.pixel_id = batch.pixel_id;
   outcome.verdict = VerdictName(verdict);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "outbox/drainer.h"
+#include "outbox/src/response_class.h"
 #include "outbox/src/store.h"
 
 namespace outbox {
@@ -57,11 +58,12 @@ struct Drainer::Impl {
   void Loop();
 
   // Outcomes (transport thread).
+  // `verdict` is ClassifyResponse of `response` for the whole batch.
   void OnResponse(const Batch& batch, int64_t started_ms,
-                  const HttpResponse& response);
+                  const HttpResponse& response, Verdict verdict);
   void OnProbeResponse(const Batch& batch, const HttpResponse& response);
   void Report(const Batch& batch, const HttpResponse& response,
-              std::chrono::steady_clock::duration latency);
+              Verdict verdict, std::chrono::steady_clock::duration latency);
   void OnBadKey(const Batch& batch, const Attempt& attempt, int64_t now);
   void OnThrottled(const Batch& batch, const Attempt& attempt,
                    const HttpResponse& response, int64_t now);

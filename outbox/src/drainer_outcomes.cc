@@ -20,13 +20,11 @@ std::vector<std::string> RecordKeysOf(const Batch& batch) {
 }
 
 void Drainer::Impl::OnResponse(const Batch& batch, int64_t started_ms,
-                               const HttpResponse& response) {
+                               const HttpResponse& response, Verdict verdict) {
   const int64_t now = clock->NowMs();
   const size_t n = batch.records.size();
   const Attempt attempt = MakeAttempt(response, started_ms, n, batch.api_key,
                                       options.max_body_excerpt_bytes);
-  const Verdict verdict =
-      ClassifyResponse(response, n, options.retryable_statuses);
   const uint32_t history = outbox.options().max_attempt_history;
   std::vector<std::string> keys = RecordKeysOf(batch);
   {
