@@ -37,7 +37,6 @@ bool IsKnownState(int s) {
 std::string EncodeRecord(const Record& r) {
   storage::StoredRecord p;
   p.set_state(static_cast<int>(r.state));
-  p.set_event_json(r.event_json);
   p.set_timestamp_ms(r.timestamp_ms);
   p.set_enqueued_ms(r.enqueued_ms);
   p.set_state_changed_ms(r.state_changed_ms);

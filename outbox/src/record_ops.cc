@@ -32,7 +32,7 @@ Status TransitionEach(WriteTxn& txn, const std::vector<std::string>& keys,
   // One read for all keys. It cannot see this loop's own updates, so a key
   // listed twice is changed once (as reading it again would have seen it
   // changed already).
-  std::vector<StatusOr<Record>> records = txn.GetMany(keys);
+  std::vector<StatusOr<Record>> records = txn.GetMany(keys, WithPayload::kNo);
   std::unordered_set<std::string_view> seen;
   for (size_t i = 0; i < keys.size(); ++i) {
     if (!seen.insert(keys[i]).second) continue;
@@ -133,7 +133,7 @@ Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim) {
         return to_claim.size() < request.max_events;
       }));
   size_t bytes = 0;
-  for (StatusOr<Record>& before : txn.GetMany(to_claim)) {
+  for (StatusOr<Record>& before : txn.GetMany(to_claim, WithPayload::kYes)) {
     if (!before.ok()) return before.status();
     if (bytes > 0 && bytes + before->event_json.size() > request.max_bytes) {
       break;  // The byte cap: the rest waits for the next batch.
@@ -155,7 +155,7 @@ Status MarkDeliveredOp(WriteTxn& txn, const std::vector<std::string>& keys,
     r->delivered_ms = now_ms;
     r->attempt_count++;
     r->last_error.clear();
-    if (!keep_payload) r->event_json.clear();
+    if (!keep_payload) txn.DropPayload(RecordKey(r->key));
     AppendAttempt(attempt, max_history, r);
   });
 }
@@ -219,7 +219,7 @@ Status SweepRetentionOp(WriteTxn& txn, int64_t now_ms, size_t limit,
   if (!keys.ok()) return keys.status();
   *dropped = 0;
   for (const std::string& key : *keys) {
-    StatusOr<Record> record = txn.Get(key);
+    StatusOr<Record> record = txn.Get(key, WithPayload::kNo);
     if (!record.ok()) continue;
     txn.Remove(*record);
     ++*dropped;
@@ -270,7 +270,7 @@ Status ReplayOp(WriteTxn& txn, const std::vector<DedupKey>& keys,
                 const ReplayOptions& options, int64_t now_ms,
                 ReplayResult* result) {
   for (const DedupKey& key : keys) {
-    StatusOr<Record> before = txn.Get(RecordKey(key));
+    StatusOr<Record> before = txn.Get(RecordKey(key), WithPayload::kYes);
     if (!before.ok() && before.status().code() != StatusCode::kNotFound) {
       return before.status();
     }
@@ -286,7 +286,7 @@ Status ReplayOp(WriteTxn& txn, const std::vector<DedupKey>& keys,
 Status PurgeOp(WriteTxn& txn, const std::vector<DedupKey>& keys,
                PurgeResult* result) {
   for (const DedupKey& key : keys) {
-    StatusOr<Record> before = txn.Get(RecordKey(key));
+    StatusOr<Record> before = txn.Get(RecordKey(key), WithPayload::kNo);
     if (!before.ok() && before.status().code() != StatusCode::kNotFound) {
       return before.status();
     }

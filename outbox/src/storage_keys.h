@@ -3,11 +3,13 @@
 // numeric order.
 //
 //   records   RecordKey                                  -> StoredRecord
+//   payloads  RecordKey                                  -> event JSON
 //   due       PixelPrefix | be64 deadline_ms | RecordKey  -> ""
 //   retry     be64 next_attempt_ms | RecordKey            -> ""
 //   inflight  RecordKey                                   -> ""
 //   gc        be64 drop_at_ms | RecordKey                 -> ""
 //   meta      "count/" state pixel                        -> be64 count
+//             "format"                                    -> "2"
 //
 // RecordKey = u8 len(pixel) | pixel | u8 len(event name) | event name | id,
 // so all keys of one pixel share the prefix PixelPrefix(pixel).

@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/snapshot.h>
 #include <rocksdb/sst_file_manager.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
@@ -24,7 +25,12 @@ namespace outbox {
 namespace {
 
 constexpr char kRecordsCf[] = "records";
+constexpr char kPayloadsCf[] = "payloads";
 constexpr char kMetaCf[] = "meta";
+// In meta: the storage format of the directory, as decimal text.
+constexpr char kFormatKey[] = "format";
+// Records converted per synced write when opening a format-1 directory.
+constexpr size_t kUpgradeBatch = 10000;
 constexpr char kAppCfPrefix[] = "app.";
 const std::pair<IndexCf, const char*> kIndexCfs[] = {
     {IndexCf::kByState, "by_state"},
@@ -99,6 +105,14 @@ rocksdb::ColumnFamilyOptions RecordsCfOptions(
   return cf;
 }
 
+// Payloads are read by key, only for records known to exist: no filter.
+rocksdb::ColumnFamilyOptions PayloadsCfOptions(
+    const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory = NewTableFactory(cache, /*bloom=*/false);
+  return cf;
+}
+
 rocksdb::ColumnFamilyOptions IndexCfOptions(
     const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions cf;
@@ -125,6 +139,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   OUTBOX_RETURN_IF_ERROR(MakeDataDir(options.data_dir));
   std::unique_ptr<Store> store(new Store(options));
   OUTBOX_RETURN_IF_ERROR(store->OpenDb());
+  OUTBOX_RETURN_IF_ERROR(store->UpgradeFormat());
   OUTBOX_RETURN_IF_ERROR(store->LoadCounters());
   store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
   return store;
@@ -165,7 +180,7 @@ Status Store::OpenDb() {
   rocksdb::DB::ListColumnFamilies(db_options, options_.data_dir, &existing)
       .PermitUncheckedError();  // Fails on a new database: nothing exists.
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,
-                                    kRecordsCf, kMetaCf};
+                                    kRecordsCf, kPayloadsCf, kMetaCf};
   for (const auto& [cf, name] : kIndexCfs) names.push_back(name);
   for (const auto& app : options_.app_column_families) {
     names.push_back(kAppCfPrefix + app);
@@ -177,9 +192,9 @@ Status Store::OpenDb() {
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& name : names) {
-    descriptors.emplace_back(name, name == kRecordsCf
-                                       ? RecordsCfOptions(cache)
-                                       : IndexCfOptions(cache));
+    descriptors.emplace_back(name, name == kRecordsCf    ? RecordsCfOptions(cache)
+                                   : name == kPayloadsCf ? PayloadsCfOptions(cache)
+                                                         : IndexCfOptions(cache));
   }
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options_.data_dir,
@@ -191,6 +206,7 @@ Status Store::OpenDb() {
   for (size_t i = 0; i < names.size(); ++i) {
     const std::string& name = names[i];
     if (name == kRecordsCf) records_ = handles_[i];
+    if (name == kPayloadsCf) payloads_ = handles_[i];
     if (name == kMetaCf) meta_ = handles_[i];
     for (const auto& [cf, cf_name] : kIndexCfs) {
       if (name == cf_name) index_cfs_[cf] = handles_[i];
@@ -200,6 +216,50 @@ Status Store::OpenDb() {
     }
   }
   return Status::Ok();
+}
+
+Status Store::UpgradeFormat() {
+  const std::string current = std::to_string(kStorageFormat);
+  std::string format;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kFormatKey,
+                               &format);
+  if (s.ok() && format == current) return Status::Ok();
+  if (s.ok()) {
+    return Status::FailedPrecondition(
+        "the outbox database in " + options_.data_dir +
+        " has storage format " + format + ", and this build reads formats 1 "
+        "to " + current + ": open it with the newer capi-outbox that wrote "
+        "it, or use another data_dir");
+  }
+  if (!s.IsNotFound()) return FromRocks(s, "cannot read the storage format");
+  // Format 1 (or a new directory): move every inline payload into payloads.
+  // Each batch is synced on its own; after a crash midway the next open
+  // converts the rest, as converted records have no inline payload left.
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), records_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    StatusOr<DedupKey> key = DecodeRecordKey(it->key().ToStringView());
+    if (!key.ok()) return key.status();
+    StatusOr<Record> record = DecodeRecord(*key, it->value().ToStringView());
+    if (!record.ok()) return record.status();
+    if (record->event_json.empty()) continue;
+    batch.Put(payloads_, it->key(), record->event_json).PermitUncheckedError();
+    batch.Put(records_, it->key(), EncodeRecord(*record))
+        .PermitUncheckedError();
+    if (batch.Count() >= 2 * kUpgradeBatch) {
+      OUTBOX_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch),
+                                       "cannot convert the outbox database"));
+      batch.Clear();
+    }
+  }
+  OUTBOX_RETURN_IF_ERROR(
+      FromRocks(it->status(), "cannot read the outbox database"));
+  batch.Put(meta_, kFormatKey, current).PermitUncheckedError();
+  return FromRocks(db_->Write(sync, &batch),
+                   "cannot convert the outbox database");
 }
 
 Status Store::LoadCounters() {
@@ -376,14 +436,22 @@ rocksdb::ColumnFamilyHandle* Store::AppHandle(std::string_view name) const {
 }
 
 StatusOr<Record> Store::Get(std::string_view record_key) const {
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), records_, record_key, &value);
+  // One snapshot, so that the payload belongs to the state read with it.
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  std::string value, payload;
+  rocksdb::Status s = db_->Get(read, records_, record_key, &value);
+  rocksdb::Status p = s.ok() ? db_->Get(read, payloads_, record_key, &payload)
+                             : rocksdb::Status::NotFound();
   if (s.IsNotFound()) return Status::NotFound("no such record");
   if (!s.ok()) return FromRocks(s, "cannot read record");
+  if (!p.ok() && !p.IsNotFound()) return FromRocks(p, "cannot read payload");
   StatusOr<DedupKey> key = DecodeRecordKey(record_key);
   if (!key.ok()) return key.status();
-  return DecodeRecord(*key, value);
+  StatusOr<Record> record = DecodeRecord(*key, value);
+  if (record.ok()) record->event_json = std::move(payload);
+  return record;
 }
 
 namespace {

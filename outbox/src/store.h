@@ -9,6 +9,11 @@
 //
 // Readers (Get, scans) read committed data directly, from any thread.
 //
+// A record is stored in two parts: its state (records column family, about a
+// hundred bytes, rewritten on every transition) and its payload, the event
+// JSON (payloads column family, written once at enqueue). Claiming and
+// delivering a batch thus rewrite small values, not whole events.
+//
 // Thread-safety: all public methods are thread-safe.
 #ifndef OUTBOX_SRC_STORE_H_
 #define OUTBOX_SRC_STORE_H_
@@ -57,6 +62,14 @@ struct StoreOptions {
 // Counts of records by (state, pixel).
 using CounterMap = std::map<std::pair<State, std::string>, int64_t>;
 
+// Whether a read inside a write group also loads the payload (event_json):
+// a second lookup, which only sending and replaying need.
+enum class WithPayload : bool { kNo = false, kYes = true };
+
+// The storage format this build writes. Format 1 kept the payload inside
+// the record; opening such a directory converts it (Store::Open).
+inline constexpr int kStorageFormat = 2;
+
 class WriteTxn;
 
 class Store {
@@ -71,9 +84,11 @@ class Store {
   // scans) need.
   enum class OpKind { kGeneral, kInsertOnly };
 
-  // Opens (creating if needed) the database in options.data_dir.
-  // INVALID_ARGUMENT for bad options, UNAVAILABLE / INTERNAL when RocksDB
-  // cannot open the directory (the message says why).
+  // Opens (creating if needed) the database in options.data_dir, converting
+  // a format-1 directory to format 2 first. INVALID_ARGUMENT for bad
+  // options, FAILED_PRECONDITION for a directory written by a newer format,
+  // UNAVAILABLE / INTERNAL when RocksDB cannot open the directory (the
+  // message says why).
   static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
   // Stops the writer after the queued operations, flushes every column
@@ -90,7 +105,8 @@ class Store {
   // block and must not call Commit.
   void CommitAsync(Op op, Done done, OpKind kind = OpKind::kGeneral);
 
-  // Reads the committed record stored under `record_key`. NOT_FOUND if none.
+  // Reads the committed record stored under `record_key`, payload included.
+  // NOT_FOUND if none.
   StatusOr<Record> Get(std::string_view record_key) const;
 
   using ScanFn = std::function<bool(std::string_view key,
@@ -133,6 +149,7 @@ class Store {
 
   explicit Store(StoreOptions options);
   Status OpenDb();
+  Status UpgradeFormat();
   Status LoadCounters();
   void WriterLoop();
   void RunGroup(std::vector<Pending>* group);
@@ -146,6 +163,7 @@ class Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned by db_
   rocksdb::ColumnFamilyHandle* records_ = nullptr;
+  rocksdb::ColumnFamilyHandle* payloads_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> app_cfs_;
   std::map<IndexCf, rocksdb::ColumnFamilyHandle*> index_cfs_;
@@ -176,20 +194,29 @@ class Store {
 class WriteTxn {
  public:
   // Reads the record under `record_key`, including writes made earlier in
-  // this group. NOT_FOUND if absent; DATA_LOSS if undecodable.
+  // this group; its event_json stays empty unless `payload` says kYes.
+  // NOT_FOUND if absent; DATA_LOSS if undecodable.
   // Not for insert-only operations (INTERNAL).
-  StatusOr<Record> Get(std::string_view record_key);
+  StatusOr<Record> Get(std::string_view record_key, WithPayload payload);
   bool Exists(std::string_view record_key);
   // Get for many keys in one lookup (much cheaper than one Get per key);
   // one result per key, in order.
-  std::vector<StatusOr<Record>> GetMany(const std::vector<std::string>& keys);
+  std::vector<StatusOr<Record>> GetMany(const std::vector<std::string>& keys,
+                                        WithPayload payload);
 
-  // Writes `record` (a new key), with its index entries and counters.
+  // Writes `record` (a new key) and its payload, with its index entries and
+  // counters.
   void Insert(const Record& record);
-  // Replaces `before` (as read from this txn) with `after` (same key).
+  // Replaces the state of `before` (as read from this txn) with `after`
+  // (same key), moving its index entries and counters. The payload is not
+  // touched: after.event_json is ignored (see DropPayload).
   void Update(const Record& before, const Record& after);
-  // Removes `before` (as read from this txn) and its index entries.
+  // Removes `before` (as read from this txn), its payload and its index
+  // entries.
   void Remove(const Record& before);
+  // Deletes the payload of the record under `record_key` (e.g. once
+  // delivered, when delivered payloads are not kept).
+  void DropPayload(std::string_view record_key);
 
   // Application writes of the transactional outbox. INVALID_ARGUMENT for a
   // column family not declared in Options::app_column_families.
@@ -219,6 +246,9 @@ class WriteTxn {
            std::unordered_set<std::string>* inserted);
   // Forgets this operation's inserts after its writes were rolled back.
   void ForgetInserts();
+  // Fills event_json of the records read for `keys` from the payloads.
+  void LoadPayloads(const std::vector<std::string>& keys,
+                    std::vector<StatusOr<Record>>* records);
   void PutIndex(const std::vector<IndexEntry>& entries,
                 const std::vector<IndexEntry>& except);
   void DeleteIndex(const std::vector<IndexEntry>& entries,

@@ -41,23 +41,13 @@ void WriteTxn::ForgetInserts() {
   own_inserts_.clear();
 }
 
-StatusOr<Record> WriteTxn::Get(std::string_view record_key) {
-  if (indexed_ == nullptr) {
-    return Status::Internal("Get in an insert-only operation");
-  }
-  std::string value;
-  rocksdb::Status s = indexed_->GetFromBatchAndDB(
-      store_.db_.get(), rocksdb::ReadOptions(), store_.records_, record_key,
-      &value);
-  if (s.IsNotFound()) return Status::NotFound("no such record");
-  if (!s.ok()) return Status::Unavailable("cannot read record: " + s.ToString());
-  StatusOr<DedupKey> key = DecodeRecordKey(record_key);
-  if (!key.ok()) return key.status();
-  return DecodeRecord(*key, value);
+StatusOr<Record> WriteTxn::Get(std::string_view record_key,
+                               WithPayload payload) {
+  return std::move(GetMany({std::string(record_key)}, payload)[0]);
 }
 
 std::vector<StatusOr<Record>> WriteTxn::GetMany(
-    const std::vector<std::string>& keys) {
+    const std::vector<std::string>& keys, WithPayload payload) {
   std::vector<StatusOr<Record>> out;
   out.reserve(keys.size());
   if (indexed_ == nullptr) {
@@ -82,7 +72,28 @@ std::vector<StatusOr<Record>> WriteTxn::GetMany(
       out.emplace_back(DecodeRecord(*key, values[i].ToStringView()));
     }
   }
+  if (payload == WithPayload::kYes) LoadPayloads(keys, &out);
   return out;
+}
+
+void WriteTxn::LoadPayloads(const std::vector<std::string>& keys,
+                            std::vector<StatusOr<Record>>* records) {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  indexed_->MultiGetFromBatchAndDB(
+      store_.db_.get(), rocksdb::ReadOptions(), store_.payloads_, keys.size(),
+      slices.data(), values.data(), statuses.data(), /*sorted_input=*/false);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    StatusOr<Record>& record = (*records)[i];
+    if (!record.ok()) continue;
+    if (statuses[i].ok()) {
+      record->event_json.assign(values[i].data(), values[i].size());
+    } else if (!statuses[i].IsNotFound()) {  // Not found: not retained.
+      record = Status::Unavailable("cannot read payload: " +
+                                   statuses[i].ToString());
+    }
+  }
 }
 
 bool WriteTxn::Exists(std::string_view record_key) {
@@ -108,6 +119,9 @@ void WriteTxn::Insert(const Record& record) {
     own_inserts_.push_back(key);
   }
   batch_.Put(store_.records_, key, EncodeRecord(record)).PermitUncheckedError();
+  if (!record.event_json.empty()) {
+    batch_.Put(store_.payloads_, key, record.event_json).PermitUncheckedError();
+  }
   PutIndex(IndexEntriesFor(record, key, store_.retention()), {});
   Count(record, +1);
 }
@@ -129,7 +143,12 @@ void WriteTxn::Remove(const Record& before) {
   std::string key = RecordKey(before.key);
   DeleteIndex(IndexEntriesFor(before, key, store_.retention()), {});
   batch_.Delete(store_.records_, key).PermitUncheckedError();
+  DropPayload(key);
   Count(before, -1);
+}
+
+void WriteTxn::DropPayload(std::string_view record_key) {
+  batch_.Delete(store_.payloads_, record_key).PermitUncheckedError();
 }
 
 void WriteTxn::PutIndex(const std::vector<IndexEntry>& entries,

@@ -1,0 +1,282 @@
+// The on-disk layout: the payload is written once, in its own column family,
+// and leaves with its record; a format-1 directory (payload inside each
+// record) is converted on open, also after a conversion cut short; a newer
+// format is refused. Checked by reading the database underneath the Outbox.
+#include <rocksdb/db.h>
+
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "outbox/src/record_ops.h"
+#include "outbox/src/storage_keys.h"
+#include "outbox/src/store.h"
+#include "stored_record.pb.h"
+#include "tests/outbox/test_util.h"
+
+namespace outbox {
+namespace {
+
+using testing::kNowMs;
+using testing::MakeEvent;
+
+// The database of a closed Outbox, opened with every column family it has.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& dir) {
+    std::vector<std::string> names;
+    Check(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names));
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const std::string& name : names) descriptors.emplace_back(name, {});
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    Check(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles,
+                            &db));
+    db_.reset(db);
+    for (size_t i = 0; i < names.size(); ++i) cfs_[names[i]] = handles[i];
+  }
+  ~RawDb() {
+    for (auto& [name, handle] : cfs_) db_->DestroyColumnFamilyHandle(handle);
+    Check(db_->Close());
+  }
+
+  bool Has(const std::string& cf) const { return cfs_.count(cf) > 0; }
+
+  std::map<std::string, std::string> All(const std::string& cf) {
+    std::map<std::string, std::string> out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), cfs_.at(cf)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out[it->key().ToString()] = it->value().ToString();
+    }
+    Check(it->status());
+    return out;
+  }
+  void Put(const std::string& cf, const std::string& key,
+           const std::string& value) {
+    Check(db_->Put(rocksdb::WriteOptions(), cfs_.at(cf), key, value));
+  }
+  void Delete(const std::string& cf, const std::string& key) {
+    Check(db_->Delete(rocksdb::WriteOptions(), cfs_.at(cf), key));
+  }
+  void Drop(const std::string& cf) {
+    Check(db_->DropColumnFamily(cfs_.at(cf)));
+    Check(db_->DestroyColumnFamilyHandle(cfs_.at(cf)));
+    cfs_.erase(cf);
+  }
+
+  // Rewrites the record under `key` as format 1 wrote it: payload inline.
+  void Inline(const std::string& key) {
+    storage::StoredRecord record;
+    BOOST_REQUIRE(record.ParseFromString(All("records").at(key)));
+    record.set_event_json(All("payloads").at(key));
+    Put("records", key, record.SerializeAsString());
+    Delete("payloads", key);
+  }
+
+ private:
+  static void Check(const rocksdb::Status& s) {
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+  }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
+};
+
+struct FormatFixture : testing::OutboxFixture {
+  void Enqueue(std::vector<Event> events) {
+    std::vector<EnqueueResult> results;
+    Status s = outbox->Enqueue(std::move(events), &results);
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+  }
+
+  std::vector<std::string> ClaimAll() {
+    ClaimRequest request;
+    request.pixel_id = "px_test";
+    request.now_ms = clock.NowMs();
+    Claim claim;
+    BOOST_REQUIRE(outbox->store()
+                      .Commit([&](WriteTxn& txn) {
+                        return ClaimDueOp(txn, request, &claim);
+                      })
+                      .ok());
+    std::vector<std::string> keys;
+    for (const Record& r : claim.records) {
+      BOOST_TEST(!r.event_json.empty());
+      claimed_json[r.key.id()] = r.event_json;
+      keys.push_back(RecordKey(r.key));
+    }
+    return keys;
+  }
+
+  void Deliver(const std::vector<std::string>& keys, bool keep_payload) {
+    Attempt attempt{kNowMs, 12, 200, "", "{}", "r-1", 1};
+    BOOST_REQUIRE(outbox->store()
+                      .Commit([&](WriteTxn& txn) {
+                        return MarkDeliveredOp(txn, keys, attempt,
+                                               clock.NowMs(), keep_payload, 10);
+                      })
+                      .ok());
+  }
+
+  Record Get(const std::string& id) {
+    auto r = outbox->Get(*DedupKey::ForEvent(MakeEvent(id)));
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    return *r;
+  }
+
+  static std::string KeyOf(const std::string& id) {
+    return RecordKey(*DedupKey::ForEvent(MakeEvent(id)));
+  }
+
+  std::map<std::string, std::string> claimed_json;  // id -> bytes sent
+};
+
+BOOST_FIXTURE_TEST_SUITE(StorageFormatTest, FormatFixture)
+
+BOOST_AUTO_TEST_CASE(StateChangesRewriteASmallRecordAndNotThePayload) {
+  Enqueue({MakeEvent("1"), MakeEvent("2")});
+  std::vector<std::string> keys = ClaimAll();
+  Deliver(keys, /*keep_payload=*/true);
+  std::string json = Get("1").event_json;
+  BOOST_TEST(json == claimed_json["1"]);
+  outbox.reset();
+
+  RawDb raw(options.data_dir);
+  auto records = raw.All("records");
+  auto payloads = raw.All("payloads");
+  BOOST_REQUIRE(records.size() == 2u);
+  BOOST_TEST(payloads.at(KeyOf("1")) == json);
+  for (const auto& [key, value] : records) {
+    // State and one attempt: a fraction of the event.
+    BOOST_TEST(value.size() < json.size() / 2);
+    BOOST_TEST(value.find("order_created") == std::string::npos);
+  }
+  BOOST_TEST(raw.All("meta").at("format") == "2");
+}
+
+BOOST_AUTO_TEST_CASE(PayloadsLeaveWithTheirRecords) {
+  Enqueue({MakeEvent("dropped"), MakeEvent("kept"), MakeEvent("purged")});
+  std::vector<std::string> keys = ClaimAll();
+  Deliver({KeyOf("dropped")}, /*keep_payload=*/false);
+  Deliver({KeyOf("kept")}, /*keep_payload=*/true);
+  Deliver({KeyOf("purged")}, /*keep_payload=*/true);
+  BOOST_TEST(Get("dropped").event_json.empty());
+  BOOST_TEST(!Get("kept").event_json.empty());
+  BOOST_REQUIRE(outbox->Purge({*DedupKey::ForEvent(MakeEvent("purged"))})
+                    ->purged == 1u);
+  // The dropped payload cannot be replayed; nothing would be sent.
+  auto replay = outbox->Replay({*DedupKey::ForEvent(MakeEvent("dropped"))},
+                               {false, /*force=*/true});
+  BOOST_TEST(replay->outcomes[0].status.code() ==
+             StatusCode::kFailedPrecondition);
+  outbox.reset();
+  {
+    RawDb raw(options.data_dir);
+    auto payloads = raw.All("payloads");
+    BOOST_TEST(payloads.size() == 1u);
+    BOOST_TEST(payloads.count(KeyOf("kept")) == 1u);
+  }
+  // Retention drops the last record and its payload.
+  Reopen();
+  clock.Advance(8LL * 24 * 3600 * 1000);
+  BOOST_TEST(*outbox->RunMaintenance() == 2u);
+  outbox.reset();
+  RawDb raw(options.data_dir);
+  BOOST_TEST(raw.All("payloads").empty());
+  BOOST_TEST(raw.All("records").empty());
+}
+
+BOOST_AUTO_TEST_CASE(AFormatOneDirectoryIsConvertedOnOpen) {
+  Enqueue({MakeEvent("delivered"), MakeEvent("gone"), MakeEvent("inflight")});
+  ClaimAll();
+  Deliver({KeyOf("delivered")}, /*keep_payload=*/true);
+  Deliver({KeyOf("gone")}, /*keep_payload=*/false);
+  Enqueue({MakeEvent("pending")});
+  const std::string pending_json = Get("pending").event_json;
+  const std::map<std::string, std::string> sent = claimed_json;
+  outbox.reset();
+  // Back to format 1: payloads inline, no payloads family, no format key.
+  {
+    RawDb raw(options.data_dir);
+    for (const char* id : {"delivered", "inflight", "pending"}) {
+      raw.Inline(KeyOf(id));
+    }
+    raw.Delete("meta", "format");
+    BOOST_REQUIRE(raw.All("payloads").empty());
+    raw.Drop("payloads");
+  }
+
+  Reopen();
+  BOOST_TEST(Get("delivered").event_json == sent.at("delivered"));
+  BOOST_TEST(Get("gone").event_json.empty());
+  BOOST_TEST(Get("pending").event_json == pending_json);
+  // Claimed before the upgrade: due again, and resent byte for byte.
+  BOOST_TEST(Get("inflight").state == State::kPending);
+  claimed_json.clear();
+  ClaimAll();
+  BOOST_TEST(claimed_json.size() == 2u);
+  BOOST_TEST(claimed_json["inflight"] == sent.at("inflight"));
+  BOOST_TEST(claimed_json["pending"] == pending_json);
+  outbox.reset();
+
+  RawDb raw(options.data_dir);
+  BOOST_TEST(raw.All("meta").at("format") == "2");
+  BOOST_TEST(raw.All("payloads").size() == 3u);
+  for (const auto& [key, value] : raw.All("records")) {
+    BOOST_TEST(value.find("order_created") == std::string::npos);
+    BOOST_TEST(value.find("source_url") == std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(AConversionCutShortIsFinishedOnTheNextOpen) {
+  Enqueue({MakeEvent("1"), MakeEvent("2"), MakeEvent("3")});
+  std::string json = Get("1").event_json;
+  outbox.reset();
+  {
+    // As if a crash came after the batch holding "2" and "3" was synced
+    // but before "1" was converted and the format key written.
+    RawDb raw(options.data_dir);
+    raw.Inline(KeyOf("1"));
+    raw.Delete("meta", "format");
+  }
+  Reopen();
+  BOOST_TEST(Get("1").event_json == json);
+  for (const char* id : {"2", "3"}) {
+    BOOST_TEST(Get(id).event_json.find(std::string("\"id\":\"") + id + "\"") !=
+               std::string::npos);
+  }
+  ClaimAll();
+  BOOST_TEST(claimed_json.size() == 3u);
+  outbox.reset();
+  RawDb raw(options.data_dir);
+  BOOST_TEST(raw.All("payloads").size() == 3u);
+  BOOST_TEST(raw.All("meta").at("format") == "2");
+}
+
+BOOST_AUTO_TEST_CASE(ANewerFormatIsRefusedWithAClearError) {
+  Enqueue({MakeEvent("1")});
+  outbox.reset();
+  {
+    RawDb raw(options.data_dir);
+    raw.Put("meta", "format", "3");
+  }
+  auto opened = Outbox::Open(options);
+  BOOST_REQUIRE(!opened.ok());
+  BOOST_TEST(opened.status().code() == StatusCode::kFailedPrecondition);
+  BOOST_TEST(opened.status().message().find("format 3") != std::string::npos);
+  BOOST_TEST(opened.status().message().find(options.data_dir) !=
+             std::string::npos);
+  {
+    RawDb raw(options.data_dir);  // Untouched.
+    BOOST_TEST(raw.All("meta").at("format") == "3");
+    BOOST_TEST(raw.All("payloads").size() == 1u);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace outbox
