@@ -29,7 +29,7 @@ class RawDb {
     std::vector<std::string> names;
     Check(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names));
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const std::string& name : names) descriptors.emplace_back(name, {});
+    for (const std::string& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
     Check(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles,
