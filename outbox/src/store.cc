@@ -192,9 +192,11 @@ Status Store::OpenDb() {
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& name : names) {
-    descriptors.emplace_back(name, name == kRecordsCf    ? RecordsCfOptions(cache)
-                                   : name == kPayloadsCf ? PayloadsCfOptions(cache)
-                                                         : IndexCfOptions(cache));
+    rocksdb::ColumnFamilyOptions cf_options =
+        name == kRecordsCf    ? RecordsCfOptions(cache)
+        : name == kPayloadsCf ? PayloadsCfOptions(cache)
+                              : IndexCfOptions(cache);
+    descriptors.emplace_back(name, cf_options);
   }
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options_.data_dir,
@@ -241,11 +243,12 @@ Status Store::UpgradeFormat() {
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), records_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    // An undecodable record is left as it is: reading it reports DATA_LOSS,
+    // as before, rather than keeping the whole outbox from opening.
     StatusOr<DedupKey> key = DecodeRecordKey(it->key().ToStringView());
-    if (!key.ok()) return key.status();
+    if (!key.ok()) continue;
     StatusOr<Record> record = DecodeRecord(*key, it->value().ToStringView());
-    if (!record.ok()) return record.status();
-    if (record->event_json.empty()) continue;
+    if (!record.ok() || record->event_json.empty()) continue;
     batch.Put(payloads_, it->key(), record->event_json).PermitUncheckedError();
     batch.Put(records_, it->key(), EncodeRecord(*record))
         .PermitUncheckedError();

@@ -256,6 +256,22 @@ BOOST_AUTO_TEST_CASE(AConversionCutShortIsFinishedOnTheNextOpen) {
   BOOST_TEST(raw.All("meta").at("format") == "2");
 }
 
+BOOST_AUTO_TEST_CASE(AnUndecodableRecordDoesNotKeepTheConversionFromOpening) {
+  Enqueue({MakeEvent("good"), MakeEvent("bad")});
+  std::string json = Get("good").event_json;
+  outbox.reset();
+  {
+    RawDb raw(options.data_dir);
+    raw.Inline(KeyOf("good"));
+    raw.Put("records", KeyOf("bad"), "\xff\xff not a record");
+    raw.Delete("meta", "format");
+  }
+  Reopen();
+  BOOST_TEST(Get("good").event_json == json);
+  auto bad = outbox->Get(*DedupKey::ForEvent(MakeEvent("bad")));
+  BOOST_TEST(bad.status().code() == StatusCode::kDataLoss);
+}
+
 BOOST_AUTO_TEST_CASE(ANewerFormatIsRefusedWithAClearError) {
   Enqueue({MakeEvent("1")});
   outbox.reset();
