@@ -223,15 +223,16 @@ Status Store::OpenDb() {
 Status Store::UpgradeFormat() {
   const std::string current = std::to_string(kStorageFormat);
   std::string format;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kFormatKey,
-                               &format);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), meta_, kFormatKey, &format);
   if (s.ok() && format == current) return Status::Ok();
   if (s.ok()) {
     return Status::FailedPrecondition(
         "the outbox database in " + options_.data_dir +
-        " has storage format " + format + ", and this build reads formats 1 "
-        "to " + current + ": open it with the newer capi-outbox that wrote "
-        "it, or use another data_dir");
+        " has storage format " + format + ", and this build reads formats 1 to " +
+        current +
+        ": open it with the newer capi-outbox that wrote it, or use another "
+        "data_dir");
   }
   if (!s.IsNotFound()) return FromRocks(s, "cannot read the storage format");
   // Format 1 (or a new directory): move every inline payload into payloads.

@@ -26,6 +26,20 @@ std::string_view QueuePrefix(IndexCf cf, std::string_view key) {
   return key.substr(0, 1 + static_cast<unsigned char>(key[0]));
 }
 
+// Reads `keys` of `cf` in one lookup, as of `batch` over `db`. `values`
+// holds one slice per key.
+std::vector<rocksdb::Status> MultiGet(
+    rocksdb::WriteBatchWithIndex* batch, rocksdb::DB* db,
+    rocksdb::ColumnFamilyHandle* cf, const std::vector<std::string>& keys,
+    std::vector<rocksdb::PinnableSlice>* values) {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  batch->MultiGetFromBatchAndDB(db, rocksdb::ReadOptions(), cf, keys.size(),
+                                slices.data(), values->data(), statuses.data(),
+                                /*sorted_input=*/false);
+  return statuses;
+}
+
 }  // namespace
 
 WriteTxn::WriteTxn(Store& store, rocksdb::WriteBatchWithIndex* indexed)
@@ -51,15 +65,13 @@ std::vector<StatusOr<Record>> WriteTxn::GetMany(
   std::vector<StatusOr<Record>> out;
   out.reserve(keys.size());
   if (indexed_ == nullptr) {
-    out.assign(keys.size(), Status::Internal("Get in an insert-only operation"));
+    out.assign(keys.size(),
+               Status::Internal("Get in an insert-only operation"));
     return out;
   }
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  indexed_->MultiGetFromBatchAndDB(
-      store_.db_.get(), rocksdb::ReadOptions(), store_.records_, keys.size(),
-      slices.data(), values.data(), statuses.data(), /*sorted_input=*/false);
+  std::vector<rocksdb::Status> statuses =
+      MultiGet(indexed_, store_.db_.get(), store_.records_, keys, &values);
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) {
       out.emplace_back(Status::NotFound("no such record"));
@@ -78,20 +90,17 @@ std::vector<StatusOr<Record>> WriteTxn::GetMany(
 
 void WriteTxn::LoadPayloads(const std::vector<std::string>& keys,
                             std::vector<StatusOr<Record>>* records) {
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  indexed_->MultiGetFromBatchAndDB(
-      store_.db_.get(), rocksdb::ReadOptions(), store_.payloads_, keys.size(),
-      slices.data(), values.data(), statuses.data(), /*sorted_input=*/false);
+  std::vector<rocksdb::Status> statuses =
+      MultiGet(indexed_, store_.db_.get(), store_.payloads_, keys, &values);
   for (size_t i = 0; i < keys.size(); ++i) {
     StatusOr<Record>& record = (*records)[i];
     if (!record.ok()) continue;
     if (statuses[i].ok()) {
       record->event_json.assign(values[i].data(), values[i].size());
     } else if (!statuses[i].IsNotFound()) {  // Not found: not retained.
-      record = Status::Unavailable("cannot read payload: " +
-                                   statuses[i].ToString());
+      record =
+          Status::Unavailable("cannot read payload: " + statuses[i].ToString());
     }
   }
 }

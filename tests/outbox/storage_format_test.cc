@@ -29,7 +29,9 @@ class RawDb {
     std::vector<std::string> names;
     Check(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names));
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const std::string& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    for (const std::string& name : names) {
+      descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
     Check(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles,
@@ -165,8 +167,8 @@ BOOST_AUTO_TEST_CASE(PayloadsLeaveWithTheirRecords) {
   Deliver({KeyOf("purged")}, /*keep_payload=*/true);
   BOOST_TEST(Get("dropped").event_json.empty());
   BOOST_TEST(!Get("kept").event_json.empty());
-  BOOST_REQUIRE(outbox->Purge({*DedupKey::ForEvent(MakeEvent("purged"))})
-                    ->purged == 1u);
+  BOOST_REQUIRE(
+      outbox->Purge({*DedupKey::ForEvent(MakeEvent("purged"))})->purged == 1u);
   // The dropped payload cannot be replayed; nothing would be sent.
   auto replay = outbox->Replay({*DedupKey::ForEvent(MakeEvent("dropped"))},
                                {false, /*force=*/true});
