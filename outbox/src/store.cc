@@ -19,6 +19,7 @@
 #include "outbox/src/crash_point.h"
 #include "outbox/src/private_file_system.h"
 #include "outbox/src/record_codec.h"
+#include "outbox/src/rocks_status.h"
 #include "outbox/src/storage_keys.h"
 
 namespace outbox {
@@ -27,10 +28,6 @@ namespace {
 constexpr char kRecordsCf[] = "records";
 constexpr char kPayloadsCf[] = "payloads";
 constexpr char kMetaCf[] = "meta";
-// In meta: the storage format of the directory, as decimal text.
-constexpr char kFormatKey[] = "format";
-// Records converted per synced write when opening a format-1 directory.
-constexpr size_t kUpgradeBatch = 10000;
 constexpr char kAppCfPrefix[] = "app.";
 const std::pair<IndexCf, const char*> kIndexCfs[] = {
     {IndexCf::kByState, "by_state"},
@@ -41,20 +38,6 @@ const std::pair<IndexCf, const char*> kIndexCfs[] = {
 // A write group holds at most this many operations, bounding the latency a
 // burst adds to the callers queued behind it.
 constexpr size_t kMaxOpsPerGroup = 4096;
-
-// Maps a RocksDB error to the code that tells the caller what to do.
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  std::string msg = what + ": " + s.ToString();
-  if (s.ok()) return Status::Ok();
-  if (s.IsNoSpace() || s.subcode() == rocksdb::Status::kSpaceLimit) {
-    return Status::ResourceExhausted(msg + " (free disk space, then retry)");
-  }
-  if (s.IsCorruption()) return Status::DataLoss(msg);
-  if (s.IsIOError() || s.IsBusy() || s.IsTryAgain() || s.IsIncomplete()) {
-    return Status::Unavailable(msg);
-  }
-  return Status::Internal(msg);
-}
 
 Status MakeDataDir(const std::string& dir) {
   if (dir.empty()) return Status::InvalidArgument("data_dir: required");
@@ -218,52 +201,6 @@ Status Store::OpenDb() {
     }
   }
   return Status::Ok();
-}
-
-Status Store::UpgradeFormat() {
-  const std::string current = std::to_string(kStorageFormat);
-  std::string format;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), meta_, kFormatKey, &format);
-  if (s.ok() && format == current) return Status::Ok();
-  if (s.ok()) {
-    return Status::FailedPrecondition(
-        "the outbox database in " + options_.data_dir +
-        " has storage format " + format + ", and this build reads formats 1 to " +
-        current +
-        ": open it with the newer capi-outbox that wrote it, or use another "
-        "data_dir");
-  }
-  if (!s.IsNotFound()) return FromRocks(s, "cannot read the storage format");
-  // Format 1 (or a new directory): move every inline payload into payloads.
-  // Each batch is synced on its own; after a crash midway the next open
-  // converts the rest, as converted records have no inline payload left.
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  rocksdb::WriteBatch batch;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), records_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    // An undecodable record is left as it is: reading it reports DATA_LOSS,
-    // as before, rather than keeping the whole outbox from opening.
-    StatusOr<DedupKey> key = DecodeRecordKey(it->key().ToStringView());
-    if (!key.ok()) continue;
-    StatusOr<Record> record = DecodeRecord(*key, it->value().ToStringView());
-    if (!record.ok() || record->event_json.empty()) continue;
-    batch.Put(payloads_, it->key(), record->event_json).PermitUncheckedError();
-    batch.Put(records_, it->key(), EncodeRecord(*record))
-        .PermitUncheckedError();
-    if (batch.Count() >= 2 * kUpgradeBatch) {
-      OUTBOX_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch),
-                                       "cannot convert the outbox database"));
-      batch.Clear();
-    }
-  }
-  OUTBOX_RETURN_IF_ERROR(
-      FromRocks(it->status(), "cannot read the outbox database"));
-  batch.Put(meta_, kFormatKey, current).PermitUncheckedError();
-  return FromRocks(db_->Write(sync, &batch),
-                   "cannot convert the outbox database");
 }
 
 Status Store::LoadCounters() {
