@@ -221,6 +221,12 @@ Status SweepRetentionOp(WriteTxn& txn, int64_t now_ms, size_t limit,
   for (const std::string& key : *keys) {
     StatusOr<Record> record = txn.Get(key, WithPayload::kNo);
     if (!record.ok()) continue;
+    // The gc scan does not see this group's own gc writes: a record
+    // replayed in the same group is listed, and must stay.
+    if (!IsTerminal(record->state) ||
+        DropAtMs(*record, txn.store().retention()) > now_ms) {
+      continue;
+    }
     txn.Remove(*record);
     ++*dropped;
   }

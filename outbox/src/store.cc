@@ -286,35 +286,76 @@ void Store::RunGroup(std::vector<Pending>* group) {
   }
 }
 
+namespace {
+
+// Copies the entries of one write batch into another.
+class CopyInto : public rocksdb::WriteBatch::Handler {
+ public:
+  CopyInto(rocksdb::WriteBatch* to,
+           const std::vector<rocksdb::ColumnFamilyHandle*>& handles)
+      : to_(to) {
+    for (rocksdb::ColumnFamilyHandle* h : handles) handles_[h->GetID()] = h;
+  }
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
+                        const rocksdb::Slice& value) override {
+    auto it = handles_.find(cf);
+    if (it == handles_.end()) return rocksdb::Status::Corruption("no such cf");
+    return to_->Put(it->second, key, value);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    auto it = handles_.find(cf);
+    if (it == handles_.end()) return rocksdb::Status::Corruption("no such cf");
+    return to_->Delete(it->second, key);
+  }
+
+ private:
+  rocksdb::WriteBatch* to_;
+  std::map<uint32_t, rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace
+
 void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
+  // Insert-only operations share `plain`. General ones write to `indexed`,
+  // whose index lets later operations of the group read their writes, and
+  // put the entries nobody reads within a group (WriteTxn::IndexBatch) in
+  // `plain`; both go into the one synced write.
   std::optional<rocksdb::WriteBatchWithIndex> indexed;
   rocksdb::WriteBatch plain;
   std::unordered_set<std::string> inserted;
   if (kind == OpKind::kGeneral) {
     indexed.emplace(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
   }
-  rocksdb::WriteBatchBase& batch =
-      indexed ? static_cast<rocksdb::WriteBatchBase&>(*indexed) : plain;
   CounterMap deltas;
   std::vector<Status> results;
   results.reserve(end - begin);
   for (Pending* p = begin; p != end; ++p) {
-    WriteTxn txn = indexed ? WriteTxn(*this, &*indexed)
+    WriteTxn txn = indexed ? WriteTxn(*this, &*indexed, &plain)
                            : WriteTxn(*this, &plain, &inserted);
-    batch.SetSavePoint();
+    plain.SetSavePoint();
+    if (indexed) indexed->SetSavePoint();
     Status s = p->op(txn);
     if (s.ok()) {
-      batch.PopSavePoint().PermitUncheckedError();
+      plain.PopSavePoint().PermitUncheckedError();
+      if (indexed) indexed->PopSavePoint().PermitUncheckedError();
       for (const auto& [key, delta] : txn.deltas_) deltas[key] += delta;
     } else {
-      batch.RollbackToSavePoint().PermitUncheckedError();
+      plain.RollbackToSavePoint().PermitUncheckedError();
+      if (indexed) indexed->RollbackToSavePoint().PermitUncheckedError();
       txn.ForgetInserts();
       scan_cursors_.clear();  // They may point past a restored key.
     }
     results.push_back(std::move(s));
   }
-  Status written =
-      WriteGroup(indexed ? indexed->GetWriteBatch() : &plain, deltas);
+  Status written = Status::Ok();
+  if (indexed) {
+    // The two batches hold different column families, so their order in
+    // the write does not matter.
+    CopyInto copy(&plain, handles_);
+    written = FromRocks(indexed->GetWriteBatch()->Iterate(&copy),
+                        "cannot assemble the write");
+  }
+  if (written.ok()) written = WriteGroup(&plain, deltas);
   // Callbacks run here, before the next group is taken: with clients that
   // send their next call once answered, finishing every call first lets the
   // next group gather them all. (Handing callbacks to a completion thread

@@ -231,6 +231,11 @@ class WriteTxn {
   // Visits index keys of `cf` with `prefix`, in order, as of this group,
   // while fn returns true. Do not write inside fn; collect, then write.
   // Not for insert-only operations (INTERNAL).
+  //
+  // by_state and gc entries written in the current group are not visible
+  // to these scans (see Store::RunBatch): a scan of them may list a record
+  // that has since left that state, or miss one that just entered it, so
+  // check each record's state after reading it.
   Status ScanIndex(IndexCf cf, std::string_view prefix,
                    const std::function<bool(std::string_view)>& fn);
 
@@ -238,8 +243,10 @@ class WriteTxn {
 
  private:
   friend class Store;
-  // A general transaction over an indexed batch.
-  WriteTxn(Store& store, rocksdb::WriteBatchWithIndex* indexed);
+  // A general transaction over an indexed batch; by_state and gc entries
+  // go to `unindexed`.
+  WriteTxn(Store& store, rocksdb::WriteBatchWithIndex* indexed,
+           rocksdb::WriteBatch* unindexed);
   // An insert-only transaction over a plain batch; `inserted` holds the
   // record keys inserted by earlier operations of the same batch.
   WriteTxn(Store& store, rocksdb::WriteBatch* plain,
@@ -254,10 +261,13 @@ class WriteTxn {
   void DeleteIndex(const std::vector<IndexEntry>& entries,
                    const std::vector<IndexEntry>& except);
   void Count(const Record& record, int delta);
+  // The batch that entries of index `cf` are written to.
+  rocksdb::WriteBatchBase& IndexBatch(IndexCf cf);
 
   Store& store_;
   rocksdb::WriteBatchBase& batch_;
   rocksdb::WriteBatchWithIndex* indexed_ = nullptr;     // general only
+  rocksdb::WriteBatch* unindexed_ = nullptr;             // general only
   std::unordered_set<std::string>* inserted_ = nullptr;  // insert-only only
   std::vector<std::string> own_inserts_;                  // insert-only only
   CounterMap deltas_;  // this operation's counter changes

@@ -42,8 +42,12 @@ std::vector<rocksdb::Status> MultiGet(
 
 }  // namespace
 
-WriteTxn::WriteTxn(Store& store, rocksdb::WriteBatchWithIndex* indexed)
-    : store_(store), batch_(*indexed), indexed_(indexed) {}
+WriteTxn::WriteTxn(Store& store, rocksdb::WriteBatchWithIndex* indexed,
+                   rocksdb::WriteBatch* unindexed)
+    : store_(store),
+      batch_(*indexed),
+      indexed_(indexed),
+      unindexed_(unindexed) {}
 
 WriteTxn::WriteTxn(Store& store, rocksdb::WriteBatch* plain,
                    std::unordered_set<std::string>* inserted)
@@ -164,7 +168,9 @@ void WriteTxn::PutIndex(const std::vector<IndexEntry>& entries,
                         const std::vector<IndexEntry>& except) {
   for (const IndexEntry& e : entries) {
     if (Contains(except, e)) continue;
-    batch_.Put(store_.IndexHandle(e.cf), e.key, e.value).PermitUncheckedError();
+    IndexBatch(e.cf)
+        .Put(store_.IndexHandle(e.cf), e.key, e.value)
+        .PermitUncheckedError();
     if (!IsQueue(e.cf)) continue;
     auto cursor = store_.scan_cursors_.find(
         {e.cf, std::string(QueuePrefix(e.cf, e.key))});
@@ -178,8 +184,21 @@ void WriteTxn::DeleteIndex(const std::vector<IndexEntry>& entries,
                            const std::vector<IndexEntry>& except) {
   for (const IndexEntry& e : entries) {
     if (Contains(except, e)) continue;
-    batch_.Delete(store_.IndexHandle(e.cf), e.key).PermitUncheckedError();
+    IndexBatch(e.cf)
+        .Delete(store_.IndexHandle(e.cf), e.key)
+        .PermitUncheckedError();
   }
+}
+
+rocksdb::WriteBatchBase& WriteTxn::IndexBatch(IndexCf cf) {
+  // Indexing an entry in the batch costs two skiplist searches; by_state
+  // and gc are only scanned by recovery (at open) and retention, which
+  // check each record they find, so their entries skip the index.
+  if (unindexed_ != nullptr &&
+      (cf == IndexCf::kByState || cf == IndexCf::kGc)) {
+    return *unindexed_;
+  }
+  return batch_;
 }
 
 void WriteTxn::Count(const Record& record, int delta) {

@@ -253,6 +253,37 @@ BOOST_AUTO_TEST_CASE(ReplayResetsDeadRecordsAndRefusesExpiredOnes) {
   BOOST_TEST(ClaimDue().records.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(RetentionInTheSameGroupAsAReplayKeepsTheReplayedRecord) {
+  options.terminal_retention_ms = 1000;
+  Reopen();
+  Enqueue({MakeEvent("1")});
+  Claim claim = ClaimDue();
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkDeadOp(txn, KeysOf(claim), attempt, "HTTP 400",
+                                        clock.NowMs(), 10);
+                    })
+                    .ok());
+  clock.Advance(8 * kDayMs);  // Past retention: the gc entry is due.
+  // One group: the replay moves the record out of gc, and the sweep's scan
+  // of gc (which does not see the group's own gc writes) still lists it.
+  size_t dropped = 0;
+  ReplayResult replayed;
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      OUTBOX_RETURN_IF_ERROR(ReplayOp(
+                          txn, {*DedupKey::ForEvent(MakeEvent("1"))}, {},
+                          clock.NowMs(), &replayed));
+                      return SweepRetentionOp(txn, clock.NowMs(), 100,
+                                              &dropped);
+                    })
+                    .ok());
+  BOOST_TEST(replayed.replayed == 1u);
+  BOOST_TEST(dropped == 0u);
+  BOOST_TEST(Get("1").state == State::kPending);
+  BOOST_TEST(outbox->GetStats()->pending == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(ReplayOfDeliveredKeyNeedsForce) {
   Enqueue({MakeEvent("1")});
   Claim claim = ClaimDue();
