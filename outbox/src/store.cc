@@ -28,6 +28,7 @@ namespace {
 
 constexpr char kRecordsCf[] = "records";
 constexpr char kPayloadsCf[] = "payloads";
+constexpr char kFormatGuardCf[] = "format-2";  // See FormatGuardComparator.
 constexpr char kMetaCf[] = "meta";
 constexpr char kAppCfPrefix[] = "app.";
 const std::pair<IndexCf, const char*> kIndexCfs[] = {
@@ -89,6 +90,24 @@ rocksdb::ColumnFamilyOptions RecordsCfOptions(
   return cf;
 }
 
+// Bytewise order under a name of its own (see FormatGuardComparator()).
+class GuardComparator : public rocksdb::Comparator {
+ public:
+  const char* Name() const override {
+    return "capi-outbox storage format 2 (bytewise)";
+  }
+  int Compare(const rocksdb::Slice& a, const rocksdb::Slice& b) const override {
+    return rocksdb::BytewiseComparator()->Compare(a, b);
+  }
+  void FindShortestSeparator(std::string* start,
+                             const rocksdb::Slice& limit) const override {
+    rocksdb::BytewiseComparator()->FindShortestSeparator(start, limit);
+  }
+  void FindShortSuccessor(std::string* key) const override {
+    rocksdb::BytewiseComparator()->FindShortSuccessor(key);
+  }
+};
+
 // Payloads are read by key, only for records known to exist: no filter.
 rocksdb::ColumnFamilyOptions PayloadsCfOptions(
     const std::shared_ptr<rocksdb::Cache>& cache) {
@@ -130,6 +149,11 @@ rocksdb::ColumnFamilyOptions IndexCfOptions(
 }
 
 }  // namespace
+
+const rocksdb::Comparator* FormatGuardComparator() {
+  static const GuardComparator* const comparator = new GuardComparator();
+  return comparator;
+}
 
 Store::Store(StoreOptions options) : options_(std::move(options)) {}
 
@@ -184,7 +208,8 @@ Status Store::OpenDb() {
   rocksdb::DB::ListColumnFamilies(db_options, options_.data_dir, &existing)
       .PermitUncheckedError();  // Fails on a new database: nothing exists.
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,
-                                    kRecordsCf, kPayloadsCf, kMetaCf};
+                                    kRecordsCf,    kPayloadsCf,
+                                    kMetaCf,       kFormatGuardCf};
   for (const auto& [cf, name] : kIndexCfs) names.push_back(name);
   for (const auto& app : options_.app_column_families) {
     names.push_back(kAppCfPrefix + app);
@@ -200,6 +225,10 @@ Status Store::OpenDb() {
         name == kRecordsCf    ? RecordsCfOptions(cache)
         : name == kPayloadsCf ? PayloadsCfOptions(cache)
                               : IndexCfOptions(cache, name == "due");
+    if (name == kFormatGuardCf) {
+      cf_options = rocksdb::ColumnFamilyOptions();
+      cf_options.comparator = FormatGuardComparator();
+    }
     descriptors.emplace_back(name, cf_options);
   }
   rocksdb::DB* db = nullptr;
