@@ -139,9 +139,11 @@ Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim) {
       break;  // The byte cap: the rest waits for the next batch.
     }
     bytes += before->event_json.size();
+    std::string payload = std::move(before->event_json);  // Not copied.
     Record after = *before;
     SetState(State::kInFlight, request.now_ms, &after);
     txn.Update(*before, after);
+    after.event_json = std::move(payload);
     claim->records.push_back(std::move(after));
   }
   return Status::Ok();
