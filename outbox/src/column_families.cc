@@ -1,0 +1,126 @@
+#include "outbox/src/column_families.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/comparator.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
+
+#include "outbox/src/store.h"
+
+namespace outbox {
+namespace {
+
+// One block cache holds every column family's data, index and filter
+// blocks, so memory stays bounded however many files the database has
+// (index and filter blocks kept outside it grow with the data).
+std::shared_ptr<rocksdb::TableFactory> NewTableFactory(
+    const std::shared_ptr<rocksdb::Cache>& cache, bool bloom) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  // The newest files take most reads; their blocks never leave the cache.
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (bloom) {
+    // Enqueue probes every key for a duplicate; most probes miss, which the
+    // Bloom filter answers without reading a block.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    // Partitioned: a probe needs one small partition cached, not a file's
+    // whole filter and index. Only the top levels are pinned.
+    table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+    table.partition_filters = true;
+    table.pin_top_level_index_and_filter = true;
+  }
+  return std::shared_ptr<rocksdb::TableFactory>(
+      rocksdb::NewBlockBasedTableFactory(table));
+}
+
+rocksdb::ColumnFamilyOptions RecordsCfOptions(
+    const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory = NewTableFactory(cache, /*bloom=*/true);
+  cf.memtable_whole_key_filtering = true;
+  cf.memtable_prefix_bloom_size_ratio = 0.02;
+  return cf;
+}
+
+// Bytewise order under a name of its own (see FormatGuardComparator()).
+class GuardComparator : public rocksdb::Comparator {
+ public:
+  const char* Name() const override {
+    return "capi-outbox storage format 2 (bytewise)";
+  }
+  int Compare(const rocksdb::Slice& a, const rocksdb::Slice& b) const override {
+    return rocksdb::BytewiseComparator()->Compare(a, b);
+  }
+  void FindShortestSeparator(std::string* start,
+                             const rocksdb::Slice& limit) const override {
+    rocksdb::BytewiseComparator()->FindShortestSeparator(start, limit);
+  }
+  void FindShortSuccessor(std::string* key) const override {
+    rocksdb::BytewiseComparator()->FindShortSuccessor(key);
+  }
+};
+
+// Payloads are read by key, only for records known to exist: no filter.
+rocksdb::ColumnFamilyOptions PayloadsCfOptions(
+    const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory = NewTableFactory(cache, /*bloom=*/false);
+  return cf;
+}
+
+// The part of a `due` key before the deadline: its pixel (u8 len, bytes).
+class PixelPrefixTransform : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "outbox.PixelPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), 1 + static_cast<uint8_t>(key[0]));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return !key.empty() && key.size() > static_cast<uint8_t>(key[0]);
+  }
+};
+
+rocksdb::ColumnFamilyOptions IndexCfOptions(
+    const std::shared_ptr<rocksdb::Cache>& cache, bool due) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory = NewTableFactory(cache, /*bloom=*/false);
+  // Index keys arrive mostly in order within their first bytes (a pixel's
+  // deadlines, times, a state): the memtable starts each insert's search
+  // at the last insert with the same prefix instead of at its top.
+  cf.memtable_insert_with_hint_prefix_extractor =
+      due ? std::shared_ptr<const rocksdb::SliceTransform>(
+                std::make_shared<PixelPrefixTransform>())
+          : std::shared_ptr<const rocksdb::SliceTransform>(
+                rocksdb::NewFixedPrefixTransform(1));
+  // Index entries are deleted as records move on; SST files full of such
+  // tombstones are compacted early so scans do not wade through them.
+  cf.table_properties_collector_factories.emplace_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(/*sliding_window=*/10000,
+                                                    /*deletion_trigger=*/5000));
+  return cf;
+}
+
+}  // namespace
+
+const rocksdb::Comparator* FormatGuardComparator() {
+  static const GuardComparator* const comparator = new GuardComparator();
+  return comparator;
+}
+
+rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(
+    std::string_view name, const std::shared_ptr<rocksdb::Cache>& cache) {
+  if (name == kRecordsCf) return RecordsCfOptions(cache);
+  if (name == kPayloadsCf) return PayloadsCfOptions(cache);
+  if (name == kFormatGuardCf) {
+    rocksdb::ColumnFamilyOptions cf;
+    cf.comparator = FormatGuardComparator();
+    return cf;
+  }
+  return IndexCfOptions(cache, name == kDueCf);
+}
+
+}  // namespace outbox

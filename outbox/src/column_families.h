@@ -1,0 +1,33 @@
+// The RocksDB options of the store's column families (docs/design.md has
+// what each one holds): one shared block cache, a Bloom filter where enqueue
+// probes for duplicates, memtable insert hints where keys arrive in order,
+// and the comparator that keeps older builds out (FormatGuardComparator).
+#ifndef OUTBOX_SRC_COLUMN_FAMILIES_H_
+#define OUTBOX_SRC_COLUMN_FAMILIES_H_
+
+#include <rocksdb/options.h>
+
+#include <memory>
+#include <string_view>
+
+namespace rocksdb {
+class Cache;
+}  // namespace rocksdb
+
+namespace outbox {
+
+inline constexpr char kRecordsCf[] = "records";
+inline constexpr char kPayloadsCf[] = "payloads";
+inline constexpr char kDueCf[] = "due";
+// Always empty; see FormatGuardComparator (store.h).
+inline constexpr char kFormatGuardCf[] = "format-2";
+
+// The options for column family `name`. Every one keeps its blocks in
+// `cache`. Names this file does not know (meta, the other indexes, the
+// application's) get the options of a small index.
+rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(
+    std::string_view name, const std::shared_ptr<rocksdb::Cache>& cache);
+
+}  // namespace outbox
+
+#endif  // OUTBOX_SRC_COLUMN_FAMILIES_H_
