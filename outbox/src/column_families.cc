@@ -7,7 +7,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 
-#include "outbox/src/store.h"
+#include "outbox/src/storage_keys.h"
 
 namespace outbox {
 namespace {
@@ -77,10 +77,11 @@ class PixelPrefixTransform : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "outbox.PixelPrefix"; }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    return rocksdb::Slice(key.data(), 1 + static_cast<uint8_t>(key[0]));
+    std::string_view prefix = PixelPrefixOfDueKey(key.ToStringView());
+    return rocksdb::Slice(prefix.data(), prefix.size());
   }
   bool InDomain(const rocksdb::Slice& key) const override {
-    return !key.empty() && key.size() > static_cast<uint8_t>(key[0]);
+    return !PixelPrefixOfDueKey(key.ToStringView()).empty();
   }
 };
 

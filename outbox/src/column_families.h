@@ -12,6 +12,7 @@
 
 namespace rocksdb {
 class Cache;
+class Comparator;
 }  // namespace rocksdb
 
 namespace outbox {
@@ -19,8 +20,18 @@ namespace outbox {
 inline constexpr char kRecordsCf[] = "records";
 inline constexpr char kPayloadsCf[] = "payloads";
 inline constexpr char kDueCf[] = "due";
-// Always empty; see FormatGuardComparator (store.h).
+// Always empty; see FormatGuardComparator.
 inline constexpr char kFormatGuardCf[] = "format-2";
+
+// The comparator of the empty "format-2" column family. Builds from before
+// format 2 do not check the format; they open every column family with the
+// bytewise comparator, and RocksDB refuses a column family whose comparator
+// name differs from the one it was created with. So those builds cannot
+// open a format-2 directory (and send its events without their JSON): they
+// fail with "... does not match existing comparator capi-outbox storage
+// format 2 (bytewise)". Anything else opening the database raw must pass
+// this comparator for that column family.
+const rocksdb::Comparator* FormatGuardComparator();
 
 // The options for column family `name`. Every one keeps its blocks in
 // `cache`. Names this file does not know (meta, the other indexes, the

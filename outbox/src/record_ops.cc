@@ -220,8 +220,7 @@ Status SweepRetentionOp(WriteTxn& txn, int64_t now_ms, size_t limit,
       KeysDueBy(txn, IndexCf::kGc, now_ms, limit);
   if (!keys.ok()) return keys.status();
   *dropped = 0;
-  for (const std::string& key : *keys) {
-    StatusOr<Record> record = txn.Get(key, WithPayload::kNo);
+  for (StatusOr<Record>& record : txn.GetMany(*keys, WithPayload::kNo)) {
     if (!record.ok()) continue;
     // The gc scan does not see this group's own gc writes: a record
     // replayed in the same group is listed, and must stay.

@@ -73,6 +73,12 @@ std::string DueKey(std::string_view record_key, int64_t deadline_ms) {
   return out;
 }
 
+std::string_view PixelPrefixOfDueKey(std::string_view due_key) {
+  if (due_key.empty()) return {};
+  size_t size = 1 + static_cast<unsigned char>(due_key[0]);
+  return size <= due_key.size() ? due_key.substr(0, size) : std::string_view();
+}
+
 bool ParseDueKey(std::string_view due_key, int64_t* deadline_ms,
                  std::string_view* record_key) {
   if (due_key.empty()) return false;

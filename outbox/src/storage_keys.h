@@ -4,12 +4,14 @@
 //
 //   records   RecordKey                                  -> StoredRecord
 //   payloads  RecordKey                                  -> event JSON
+//   by_state  u8 state | RecordKey                       -> ""
 //   due       PixelPrefix | be64 deadline_ms | RecordKey  -> ""
-//   retry     be64 next_attempt_ms | RecordKey            -> ""
-//   inflight  RecordKey                                   -> ""
+//   retry     be64 next_attempt_ms | RecordKey            -> be64 timestamp
 //   gc        be64 drop_at_ms | RecordKey                 -> ""
 //   meta      "count/" state pixel                        -> be64 count
+//             "paused/" pixel                             -> ""
 //             "format"                                    -> "2"
+//   format-2  (always empty; see FormatGuardComparator)
 //
 // RecordKey = u8 len(pixel) | pixel | u8 len(event name) | event name | id,
 // so all keys of one pixel share the prefix PixelPrefix(pixel).
@@ -36,6 +38,8 @@ std::string PixelPrefix(std::string_view pixel_id);
 
 // due: the pixel's prefix, then the deadline, then the record key.
 std::string DueKey(std::string_view record_key, int64_t deadline_ms);
+// The PixelPrefix a due key starts with; empty when it is too short.
+std::string_view PixelPrefixOfDueKey(std::string_view due_key);
 // False when `due_key` is malformed.
 bool ParseDueKey(std::string_view due_key, int64_t* deadline_ms,
                  std::string_view* record_key);

@@ -40,7 +40,6 @@
 
 namespace rocksdb {
 class ColumnFamilyHandle;
-class Comparator;
 class DB;
 class Env;
 class Iterator;
@@ -70,16 +69,6 @@ enum class WithPayload : bool { kNo = false, kYes = true };
 // The storage format this build writes. Format 1 kept the payload inside
 // the record; opening such a directory converts it (Store::Open).
 inline constexpr int kStorageFormat = 2;
-
-// The comparator of the empty "format-2" column family. Builds from before
-// format 2 do not check the format; they open every column family with the
-// bytewise comparator, and RocksDB refuses a column family whose comparator
-// name differs from the one it was created with. So those builds cannot
-// open a format-2 directory (and send its events without their JSON): they
-// fail with "... does not match existing comparator capi-outbox storage
-// format 2 (bytewise)". Anything else opening the database raw must pass
-// this comparator for that column family.
-const rocksdb::Comparator* FormatGuardComparator();
 
 class WriteTxn;
 

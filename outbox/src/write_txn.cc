@@ -22,8 +22,7 @@ bool IsQueue(IndexCf cf) {
 // The prefix its scans use for a queue key: the pixel for `due` (scanned
 // per pixel), nothing for the time-ordered `retry` and `gc`.
 std::string_view QueuePrefix(IndexCf cf, std::string_view key) {
-  if (cf != IndexCf::kDue || key.empty()) return {};
-  return key.substr(0, 1 + static_cast<unsigned char>(key[0]));
+  return cf == IndexCf::kDue ? PixelPrefixOfDueKey(key) : std::string_view();
 }
 
 // Reads `keys` of `cf` in one lookup, as of `batch` over `db`. `values`

@@ -62,6 +62,15 @@ BOOST_AUTO_TEST_CASE(DueKeysSortByDeadlineWithinAPixel) {
   BOOST_TEST(record_key == RecordKey(Key("z")));
 }
 
+BOOST_AUTO_TEST_CASE(ADueKeyStartsWithItsPixelPrefix) {
+  std::string key = DueKey(RecordKey(Key("a")), 2000);
+  std::string prefix = PixelPrefix(Key("a").pixel_id());
+  BOOST_TEST(PixelPrefixOfDueKey(key) == prefix);
+  BOOST_TEST(PixelPrefixOfDueKey(prefix) == prefix);
+  BOOST_TEST(PixelPrefixOfDueKey(prefix.substr(0, prefix.size() - 1)).empty());
+  BOOST_TEST(PixelPrefixOfDueKey("").empty());
+}
+
 BOOST_AUTO_TEST_CASE(IndexEntriesFollowTheState) {
   Record r(Key("1"));
   r.timestamp_ms = 1000;

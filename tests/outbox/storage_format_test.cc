@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "outbox/src/column_families.h"
 #include "outbox/src/record_ops.h"
 #include "outbox/src/storage_keys.h"
 #include "outbox/src/store.h"
