@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "outbox/drainer.h"
+#include "outbox/src/claim.h"
 #include "outbox/src/crash_point.h"
 #include "outbox/src/drainer_impl.h"
 #include "outbox/src/event_json.h"
@@ -214,25 +215,25 @@ bool Drainer::Impl::MayClaim(const std::string& pixel_id, int64_t now) {
 
 Status Drainer::Impl::ServePixel(const std::string& pixel_id, int64_t now) {
   while (MayClaim(pixel_id, now)) {
-    ClaimRequest request{pixel_id, options.batch_max_events,
-                         options.batch_max_bytes, now,
+    ClaimRequest request{pixel_id, options.batch_max_events, now,
                          outbox.options().expiry_margin_ms};
-    Claim claim;
-    OUTBOX_RETURN_IF_ERROR(store.Commit(
-        [&](WriteTxn& txn) { return ClaimDueOp(txn, request, &claim); }));
-    if (claim.expired > 0) {
+    StatusOr<ClaimedBatch> claim = ClaimBatch(store, request);
+    if (!claim.ok()) return claim.status();
+    if (claim->expired > 0) {
       std::lock_guard<std::mutex> lock(mu);
-      stats.events_expired += claim.expired;
+      stats.events_expired += claim->expired;
     }
-    if (claim.records.empty()) return Status::Ok();
-    Batch batch{pixel_id, std::move(claim.records), "", false, false};
-    batch.full = batch.records.size() >= options.batch_max_events;
+    if (claim->records.empty()) return Status::Ok();
+    const bool full = claim->records.size() >= options.batch_max_events;
+    std::string api_key;
     {
       std::lock_guard<std::mutex> lock(mu);
-      batch.api_key = keys.For(pixel_id);
+      api_key = keys.For(pixel_id);
     }
-    bool full = batch.full;
-    Send(std::move(batch));
+    for (std::vector<Record>& records :
+         SplitByBytes(std::move(claim->records), options.batch_max_bytes)) {
+      Send(Batch{pixel_id, std::move(records), api_key, full, false});
+    }
     if (!full) return Status::Ok();  // Partial: let it linger for more.
   }
   // Not claiming (paused, deferred, at capacity): still expire what grows
@@ -295,7 +296,7 @@ void Drainer::Impl::Send(Batch batch) {
   }
   HttpRequest request{batch.pixel_id, batch.api_key, Body(batch)};
   int64_t started = clock->NowMs();
-  OUTBOX_CRASH_POINT("drainer.before_send");  // IN_FLIGHT, nothing sent.
+  OUTBOX_CRASH_POINT("drainer.before_send");  // Leased, nothing sent.
   const auto sent = std::chrono::steady_clock::now();
   transport.Send(std::move(request), [this, batch = std::move(batch), started,
                                       sent](HttpResponse r) {

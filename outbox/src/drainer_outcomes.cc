@@ -203,7 +203,7 @@ void Drainer::Impl::Persist(const Batch& batch, Store::Op op,
       if (s.ok()) {
         if (count != nullptr) stats.*count += n;
       } else {
-        // The outcome is known but not on disk; the records stay IN_FLIGHT
+        // The outcome is known but not on disk; the records stay leased
         // (never claimed twice) until the next pass writes it again.
         stats.outcome_write_failures++;
         failed_outcomes.push_back(op);

@@ -3,6 +3,7 @@
 // a PENDING record expires once EventDeadlineMs(timestamp) minus
 // Options::expiry_margin_ms is no longer after now.
 #include <map>
+#include <set>
 
 #include "outbox/outbox.h"
 #include "outbox/src/record_index.h"
@@ -18,12 +19,18 @@ constexpr size_t kMaxRetryEntries = 1000000;
 
 using PixelCounts = std::map<std::string, uint64_t>;
 
-// Due records: the due index is ordered by deadline within each pixel, so
-// the scan stops at the first deadline past `last_deadline`.
+// Due records, those being sent included (they stay due until their
+// outcome): the due index is ordered by deadline within each pixel, so the
+// scan stops at the first deadline past `last_deadline`.
 Status CountDue(const Store& store, int64_t last_deadline, PixelCounts* out) {
+  std::set<std::string> pixels;
   for (const auto& [key, count] : store.Counters()) {
-    if (key.first != State::kPending || count <= 0) continue;
-    const std::string& pixel_id = key.second;
+    if ((key.first == State::kPending || key.first == State::kInFlight) &&
+        count > 0) {
+      pixels.insert(key.second);
+    }
+  }
+  for (const std::string& pixel_id : pixels) {
     auto visit = [&](std::string_view due_key, std::string_view) {
       int64_t deadline;
       std::string_view record_key;
@@ -59,27 +66,6 @@ Status CountRetrying(const Store& store, int64_t last_deadline,
   return store.Scan(IndexCf::kRetry, "", "", visit);
 }
 
-// In flight: few (a batch or two per pixel), so each record is read.
-Status CountInFlight(const Store& store, int64_t last_deadline,
-                     PixelCounts* out) {
-  std::vector<std::string> keys;
-  auto visit = [&](std::string_view key, std::string_view) {
-    keys.emplace_back(key.substr(1));  // After the state byte.
-    return true;
-  };
-  OUTBOX_RETURN_IF_ERROR(store.Scan(
-      IndexCf::kByState, ByStatePrefix(State::kInFlight), "", visit));
-  for (const std::string& record_key : keys) {
-    StatusOr<Record> record = store.Get(record_key);
-    if (record.status().code() == StatusCode::kNotFound) continue;  // raced
-    if (!record.ok()) return record.status();
-    if (EventDeadlineMs(record->timestamp_ms) <= last_deadline) {
-      ++(*out)[record->key.pixel_id()];
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 StatusOr<ExpiryForecast> Outbox::ForecastExpiry(int64_t within_ms) const {
@@ -96,7 +82,6 @@ StatusOr<ExpiryForecast> Outbox::ForecastExpiry(int64_t within_ms) const {
   OUTBOX_RETURN_IF_ERROR(CountDue(*store_, last_deadline, &by_pixel));
   OUTBOX_RETURN_IF_ERROR(
       CountRetrying(*store_, last_deadline, &by_pixel, &forecast.approximate));
-  OUTBOX_RETURN_IF_ERROR(CountInFlight(*store_, last_deadline, &by_pixel));
   for (auto& [pixel_id, n] : by_pixel) {
     forecast.expiring += n;
     forecast.pixels.emplace_back(pixel_id, n);

@@ -217,15 +217,17 @@ StatusOr<Stats> Outbox::GetStats() const {
     if (ts > 0 && (oldest == 0 || ts < oldest)) oldest = ts;
   };
   for (auto& [pixel_id, p] : pixels) {
-    if (p.pending > 0) {  // The first due entry has the earliest deadline.
+    if (p.pending > 0) {
+      // The first due entry not being sent (leased) has the earliest
+      // deadline.
       OUTBOX_RETURN_IF_ERROR(store_->Scan(
           IndexCf::kDue, PixelPrefix(pixel_id), "",
           [&](std::string_view key, std::string_view) {
             int64_t deadline;
             std::string_view record_key;
-            if (ParseDueKey(key, &deadline, &record_key)) {
-              consider(deadline - kMaxEventAgeMs);
-            }
+            if (!ParseDueKey(key, &deadline, &record_key)) return false;
+            if (store_->leases().IsLeased(record_key)) return true;
+            consider(deadline - kMaxEventAgeMs);
             return false;
           }));
     }
@@ -266,7 +268,14 @@ StatusOr<RecordPage> Outbox::List(const ListQuery& query) const {
     return true;
   };
   size_t strip = 0;  // Bytes before the record key in the scanned keys.
-  if (query.state) {
+  if (query.state == State::kInFlight) {
+    // Being sent: leased in memory, PENDING on disk (lease_table.h).
+    std::string prefix =
+        query.pixel_id.empty() ? "" : PixelPrefix(query.pixel_id);
+    for (std::string& key : store_->leases().Keys(prefix, start, budget + 1)) {
+      if (!collect(key, "")) break;
+    }
+  } else if (query.state) {
     strip = 1;
     OUTBOX_RETURN_IF_ERROR(store_->Scan(
         IndexCf::kByState, ByStatePrefix(*query.state, query.pixel_id), start,
@@ -285,6 +294,8 @@ StatusOr<RecordPage> Outbox::List(const ListQuery& query) const {
     StatusOr<Record> record = store_->Get(keys[i].substr(strip));
     if (record.status().code() == StatusCode::kNotFound) continue;  // raced
     if (!record.ok()) return record.status();
+    // A leased record listed as PENDING reads as IN_FLIGHT: not a match.
+    if (query.state && record->state != *query.state) continue;
     if (query.filter.Matches(*record)) {
       page.records.push_back(std::move(*record));
     }

@@ -47,6 +47,22 @@ Status TransitionEach(WriteTxn& txn, const std::vector<std::string>& keys,
   return Status::Ok();
 }
 
+// Applies `change` to the leased records among `keys` (stored PENDING),
+// and ends their leases.
+template <typename Fn>
+Status TransitionLeased(WriteTxn& txn, const std::vector<std::string>& keys,
+                        Fn change) {
+  std::vector<std::string> leased;
+  leased.reserve(keys.size());
+  for (const std::string& key : keys) {
+    if (txn.IsLeased(key)) leased.push_back(key);
+  }
+  OUTBOX_RETURN_IF_ERROR(
+      TransitionEach(txn, leased, State::kPending, std::move(change)));
+  txn.EndLeases(leased);
+  return Status::Ok();
+}
+
 // Collects up to `limit` record keys from a time-ordered index (retry, gc)
 // whose time is <= now.
 StatusOr<std::vector<std::string>> KeysDueBy(WriteTxn& txn, IndexCf cf,
@@ -105,6 +121,7 @@ Status ExpireDueOp(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
         std::string_view record_key;
         if (!ParseDueKey(due_key, &deadline, &record_key)) return true;
         if (deadline - expiry_margin_ms > now_ms) return false;
+        if (txn.IsLeased(record_key)) return true;  // Being sent.
         keys.emplace_back(record_key);
         return keys.size() < kMaxExpiredPerCall;
       }));
@@ -121,38 +138,26 @@ Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim) {
   OUTBOX_RETURN_IF_ERROR(ExpireDueOp(txn, request.pixel_id, request.now_ms,
                                      request.expiry_margin_ms,
                                      &claim->expired));
-  std::vector<std::string> to_claim;
+  std::vector<std::string>& keys = claim->keys;
   OUTBOX_RETURN_IF_ERROR(txn.ScanIndex(
       IndexCf::kDue, PixelPrefix(request.pixel_id),
       [&](std::string_view due_key) {
         int64_t deadline;
         std::string_view record_key;
-        if (ParseDueKey(due_key, &deadline, &record_key)) {
-          to_claim.emplace_back(record_key);
+        if (ParseDueKey(due_key, &deadline, &record_key) &&
+            !txn.IsLeased(record_key)) {
+          keys.emplace_back(record_key);
         }
-        return to_claim.size() < request.max_events;
+        return keys.size() < request.max_events;
       }));
-  size_t bytes = 0;
-  for (StatusOr<Record>& before : txn.GetMany(to_claim, WithPayload::kYes)) {
-    if (!before.ok()) return before.status();
-    if (bytes > 0 && bytes + before->event_json.size() > request.max_bytes) {
-      break;  // The byte cap: the rest waits for the next batch.
-    }
-    bytes += before->event_json.size();
-    std::string payload = std::move(before->event_json);  // Not copied.
-    Record after = *before;
-    SetState(State::kInFlight, request.now_ms, &after);
-    txn.Update(*before, after);
-    after.event_json = std::move(payload);
-    claim->records.push_back(std::move(after));
-  }
+  txn.Lease(keys, request.now_ms);
   return Status::Ok();
 }
 
 Status MarkDeliveredOp(WriteTxn& txn, const std::vector<std::string>& keys,
                        const Attempt& attempt, int64_t now_ms,
                        bool keep_payload, uint32_t max_history) {
-  return TransitionEach(txn, keys, State::kInFlight, [&](Record* r) {
+  return TransitionLeased(txn, keys, [&](Record* r) {
     SetState(State::kDelivered, now_ms, r);
     r->delivered_ms = now_ms;
     r->attempt_count++;
@@ -165,7 +170,7 @@ Status MarkDeliveredOp(WriteTxn& txn, const std::vector<std::string>& keys,
 Status MarkRetryOp(WriteTxn& txn, const std::vector<std::string>& keys,
                    const Attempt& attempt, int64_t next_attempt_ms,
                    bool count_attempt, int64_t now_ms, uint32_t max_history) {
-  return TransitionEach(txn, keys, State::kInFlight, [&](Record* r) {
+  return TransitionLeased(txn, keys, [&](Record* r) {
     SetState(State::kPending, now_ms, r);
     r->next_attempt_ms = next_attempt_ms;
     if (count_attempt) r->attempt_count++;
@@ -179,7 +184,7 @@ Status MarkRetryOp(WriteTxn& txn, const std::vector<std::string>& keys,
 Status MarkDeadOp(WriteTxn& txn, const std::vector<std::string>& keys,
                   const Attempt& attempt, const std::string& reason,
                   int64_t now_ms, uint32_t max_history) {
-  return TransitionEach(txn, keys, State::kInFlight, [&](Record* r) {
+  return TransitionLeased(txn, keys, [&](Record* r) {
     SetState(State::kDead, now_ms, r);
     r->attempt_count++;
     r->last_error = reason;
@@ -187,21 +192,52 @@ Status MarkDeadOp(WriteTxn& txn, const std::vector<std::string>& keys,
   });
 }
 
+Status ReleaseOp(WriteTxn& txn, const std::vector<std::string>& keys) {
+  txn.EndLeases(keys);
+  return Status::Ok();
+}
+
 Status RecoverInFlightOp(WriteTxn& txn, int64_t now_ms, size_t* recovered) {
-  std::vector<std::string> keys;
-  std::string prefix = ByStatePrefix(State::kInFlight);
-  OUTBOX_RETURN_IF_ERROR(
-      txn.ScanIndex(IndexCf::kByState, prefix, [&](std::string_view key) {
-        keys.emplace_back(key.substr(prefix.size()));
+  std::vector<std::string> keys, lease_entries;
+  Status listed = txn.store().ScanMeta(
+      kLeasePrefix, [&](std::string_view key, std::string_view value) {
+        lease_entries.emplace_back(key);
+        // What a malformed list holds is resent all the same (it is due),
+        // only without the note.
+        DecodeKeyList(value, &keys);
         return true;
-      }));
-  *recovered = keys.size();
-  return TransitionEach(txn, keys, State::kInFlight, [&](Record* r) {
+      });
+  OUTBOX_RETURN_IF_ERROR(listed);
+  for (const std::string& entry : lease_entries) txn.DeleteMeta(entry);
+  const auto note = [&](Record* r) {
     SetState(State::kPending, now_ms, r);
     r->next_attempt_ms = 0;
     r->last_error =
         "delivery interrupted by a restart; resending with the same id";
-  });
+  };
+  // Listed: stored PENDING and due while leased. The entry goes with the
+  // write of the claim's last outcome, so its keys are the ones whose
+  // outcome was never written; the check is a safety net.
+  std::vector<StatusOr<Record>> records = txn.GetMany(keys, WithPayload::kNo);
+  std::vector<std::string> interrupted;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (records[i].ok() && records[i]->state == State::kPending &&
+        records[i]->next_attempt_ms == 0) {
+      interrupted.push_back(keys[i]);
+    }
+  }
+  OUTBOX_RETURN_IF_ERROR(
+      TransitionEach(txn, interrupted, State::kPending, note));
+  // Stored IN_FLIGHT by an earlier build.
+  std::vector<std::string> stored;
+  std::string prefix = ByStatePrefix(State::kInFlight);
+  OUTBOX_RETURN_IF_ERROR(
+      txn.ScanIndex(IndexCf::kByState, prefix, [&](std::string_view key) {
+        stored.emplace_back(key.substr(prefix.size()));
+        return true;
+      }));
+  *recovered = interrupted.size() + stored.size();
+  return TransitionEach(txn, stored, State::kInFlight, note);
 }
 
 Status PromoteRetriesOp(WriteTxn& txn, int64_t now_ms, size_t limit,
@@ -250,8 +286,10 @@ Status ReplayOne(WriteTxn& txn, const Record& before,
           "EXPIRED: the API rejects events older than 7 days");
     case State::kPending:
     case State::kInFlight:
-      return Status::FailedPrecondition(std::string("already ") +
-                                        StateName(before.state));
+      return Status::FailedPrecondition(
+          std::string("already ") +
+          StateName(txn.IsLeased(RecordKey(before.key)) ? State::kInFlight
+                                                        : before.state));
   }
   if (before.event_json.empty()) {
     return Status::FailedPrecondition(
@@ -300,7 +338,7 @@ Status PurgeOp(WriteTxn& txn, const std::vector<DedupKey>& keys,
     Status outcome = before.status();
     if (before.ok()) {
       result->matched++;
-      if (before->state == State::kInFlight) {
+      if (before->state == State::kInFlight || txn.IsLeased(RecordKey(key))) {
         outcome = Status::FailedPrecondition(
             "IN_FLIGHT: it may be being delivered; pause delivery first");
       } else {

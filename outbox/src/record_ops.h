@@ -35,26 +35,30 @@ Status EnqueueOp(WriteTxn& txn, int64_t now_ms,
 struct ClaimRequest {
   std::string pixel_id;
   size_t max_events = 1000;
-  size_t max_bytes = 4 << 20;  // Sum of the claimed events' JSON sizes.
   int64_t now_ms = 0;
   int64_t expiry_margin_ms = 0;
 };
 
 struct Claim {
-  std::vector<Record> records;  // Now IN_FLIGHT, earliest deadline first.
-  size_t expired = 0;           // Moved to EXPIRED instead of claimed.
+  std::vector<std::string> keys;  // Now leased, earliest deadline first.
+  size_t expired = 0;             // Moved to EXPIRED instead of claimed.
 };
 
 // Moves the pixel's due records whose deadline is within the margin to
-// EXPIRED (at most 10,000 per call). Cheap when there are none: the due
+// EXPIRED (at most 10,000 per call), except those being sent (leased). Cheap when there are none: the due
 // index is ordered by deadline, so the scan stops at the first live one.
 Status ExpireDueOp(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
                    int64_t expiry_margin_ms, size_t* expired);
 
-// Expires as ExpireDueOp, then takes the pixel's next due records in
-// deadline order and marks them IN_FLIGHT.
+// Expires as ExpireDueOp, then leases the pixel's next due records in
+// deadline order (lease_table.h): they become IN_FLIGHT without being
+// rewritten. The caller reads them with Store::GetMany once committed, and
+// must end every lease with one of the outcome operations below.
 Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim);
 
+// The outcomes of a claim. Each applies to the leased records among `keys`
+// and ends their leases.
+//
 // IN_FLIGHT -> DELIVERED.
 Status MarkDeliveredOp(WriteTxn& txn, const std::vector<std::string>& keys,
                        const Attempt& attempt, int64_t now_ms,
@@ -71,7 +75,13 @@ Status MarkDeadOp(WriteTxn& txn, const std::vector<std::string>& keys,
                   const Attempt& attempt, const std::string& reason,
                   int64_t now_ms, uint32_t max_history);
 
-// Every IN_FLIGHT record -> PENDING, due now. Run once when opening.
+// IN_FLIGHT -> PENDING, unchanged (claimed but never sent).
+Status ReleaseOp(WriteTxn& txn, const std::vector<std::string>& keys);
+
+// Run once when opening, before any claim. The records a crash left being
+// sent -> PENDING, due now, with a last_error saying so: those listed by
+// the "lease/" entries (which are then deleted), and any stored IN_FLIGHT
+// by builds that wrote the state at claim time.
 Status RecoverInFlightOp(WriteTxn& txn, int64_t now_ms, size_t* recovered);
 
 // PENDING records whose retry time has come -> due (at most `limit`).

@@ -129,4 +129,36 @@ bool ParseCounterKey(std::string_view key, State* state,
   return true;
 }
 
+std::string LeaseKey(uint64_t claim_id) {
+  std::string out(kLeasePrefix);
+  AppendBigEndian64(claim_id, &out);
+  return out;
+}
+
+std::string EncodeKeyList(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const std::string& key : keys) {
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      out.push_back(static_cast<char>((key.size() >> shift) & 0xFF));
+    }
+    out.append(key);
+  }
+  return out;
+}
+
+bool DecodeKeyList(std::string_view bytes, std::vector<std::string>* keys) {
+  while (!bytes.empty()) {
+    if (bytes.size() < 4) return false;
+    size_t size = 0;
+    for (int i = 0; i < 4; ++i) {
+      size = size << 8 | static_cast<unsigned char>(bytes[i]);
+    }
+    bytes.remove_prefix(4);
+    if (bytes.size() < size) return false;
+    keys->emplace_back(bytes.substr(0, size));
+    bytes.remove_prefix(size);
+  }
+  return true;
+}
+
 }  // namespace outbox

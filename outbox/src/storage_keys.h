@@ -11,16 +11,20 @@
 //   meta      "count/" state pixel                        -> be64 count
 //             "paused/" pixel                             -> ""
 //             "format"                                    -> "2"
+//             "lease/" be64 claim id                      -> KeyList
 //   format-2  (always empty; see FormatGuardComparator)
 //
 // RecordKey = u8 len(pixel) | pixel | u8 len(event name) | event name | id,
 // so all keys of one pixel share the prefix PixelPrefix(pixel).
+// KeyList = (be32 length | RecordKey)*: the keys a claim leased
+// (lease_table.h), kept until each of them has its outcome written.
 #ifndef OUTBOX_SRC_STORAGE_KEYS_H_
 #define OUTBOX_SRC_STORAGE_KEYS_H_
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "outbox/dedup_key.h"
 #include "outbox/record.h"
@@ -54,6 +58,12 @@ inline constexpr std::string_view kCounterPrefix = "count/";
 // False when `key` is not a counter key.
 bool ParseCounterKey(std::string_view key, State* state,
                      std::string_view* pixel_id);
+
+inline constexpr std::string_view kLeasePrefix = "lease/";
+std::string LeaseKey(uint64_t claim_id);
+std::string EncodeKeyList(const std::vector<std::string>& keys);
+// False when `bytes` is not a KeyList.
+bool DecodeKeyList(std::string_view bytes, std::vector<std::string>* keys);
 
 void AppendBigEndian64(uint64_t v, std::string* out);
 uint64_t ReadBigEndian64(std::string_view bytes);

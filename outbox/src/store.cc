@@ -273,6 +273,7 @@ void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
                            : WriteTxn(*this, &plain, &inserted);
     plain.SetSavePoint();
     if (indexed) indexed->SetSavePoint();
+    const size_t lease_mark = leases_.Mark();
     Status s = p->op(txn);
     if (s.ok()) {
       plain.PopSavePoint().PermitUncheckedError();
@@ -281,6 +282,7 @@ void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
     } else {
       plain.RollbackToSavePoint().PermitUncheckedError();
       if (indexed) indexed->RollbackToSavePoint().PermitUncheckedError();
+      leases_.UndoTo(lease_mark);
       txn.ForgetInserts();
       scan_cursors_.clear();  // They may point past a restored key.
     }
@@ -295,6 +297,13 @@ void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
                         "cannot assemble the write");
   }
   if (written.ok()) written = WriteGroup(&plain, deltas);
+  // A claim whose write failed was never told its keys; an outcome whose
+  // write failed is written again, and its keys stay leased till then.
+  if (written.ok()) {
+    leases_.Commit();
+  } else {
+    leases_.UndoTo(0);
+  }
   // Callbacks run here, before the next group is taken: with clients that
   // send their next call once answered, finishing every call first lets the
   // next group gather them all. (Handing callbacks to a completion thread
@@ -371,8 +380,49 @@ StatusOr<Record> Store::Get(std::string_view record_key) const {
   StatusOr<DedupKey> key = DecodeRecordKey(record_key);
   if (!key.ok()) return key.status();
   StatusOr<Record> record = DecodeRecord(*key, value);
-  if (record.ok()) record->event_json = std::move(payload);
+  if (!record.ok()) return record;
+  record->event_json = std::move(payload);
+  std::optional<LeaseTable::Lease> lease = leases_.Find(record_key);
+  if (lease && record->state == State::kPending) {
+    record->state = State::kInFlight;
+    record->state_changed_ms = lease->since_ms;
+  }
   return record;
+}
+
+std::vector<StatusOr<Record>> Store::GetMany(
+    const std::vector<std::string>& record_keys) const {
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  const size_t n = record_keys.size();
+  std::vector<rocksdb::Slice> keys(record_keys.begin(), record_keys.end());
+  std::vector<rocksdb::PinnableSlice> values(n), payloads(n);
+  std::vector<rocksdb::Status> statuses(n), payload_statuses(n);
+  db_->MultiGet(read, records_, n, keys.data(), values.data(),
+                statuses.data());
+  db_->MultiGet(read, payloads_, n, keys.data(), payloads.data(),
+                payload_statuses.data());
+  std::vector<StatusOr<Record>> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const rocksdb::Status& s = statuses[i];
+    const rocksdb::Status& p = payload_statuses[i];
+    if (s.IsNotFound()) {
+      out.emplace_back(Status::NotFound("no such record"));
+    } else if (!s.ok()) {
+      out.emplace_back(FromRocks(s, "cannot read record"));
+    } else if (!p.ok() && !p.IsNotFound()) {
+      out.emplace_back(FromRocks(p, "cannot read payload"));
+    } else if (StatusOr<DedupKey> key = DecodeRecordKey(record_keys[i]);
+               !key.ok()) {
+      out.emplace_back(key.status());
+    } else {
+      out.emplace_back(DecodeRecord(*key, values[i].ToStringView()));
+      if (out.back().ok()) out.back()->event_json = payloads[i].ToString();
+    }
+  }
+  return out;
 }
 
 namespace {
@@ -418,8 +468,20 @@ Status Store::ScanMeta(std::string_view prefix, const ScanFn& fn) const {
 }
 
 CounterMap Store::Counters() const {
-  std::lock_guard<std::mutex> lock(counters_mu_);
-  return counters_;
+  CounterMap counters;
+  {
+    std::lock_guard<std::mutex> lock(counters_mu_);
+    counters = counters_;
+  }
+  // Leases change inside write groups and counters after their write, so
+  // for a moment a lease may outlive its PENDING count: hence the clamp.
+  for (const auto& [pixel_id, leased] : leases_.CountsByPixel()) {
+    int64_t& pending = counters[{State::kPending, pixel_id}];
+    int64_t moved = std::min(leased, std::max<int64_t>(pending, 0));
+    pending -= moved;
+    counters[{State::kInFlight, pixel_id}] += moved;
+  }
+  return counters;
 }
 
 uint64_t Store::DiskBytes() const {

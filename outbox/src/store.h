@@ -9,6 +9,9 @@
 //
 // Readers (Get, scans) read committed data directly, from any thread.
 //
+// Records being sent are PENDING on disk and leased in memory (LeaseTable);
+// Get and Counters report them as IN_FLIGHT.
+//
 // A record is stored in two parts: its state (records column family, about a
 // hundred bytes, rewritten on every transition) and its payload, the event
 // JSON (payloads column family, written once at enqueue). Claiming and
@@ -36,6 +39,7 @@
 
 #include "outbox/record.h"
 #include "outbox/status.h"
+#include "outbox/src/lease_table.h"
 #include "outbox/src/record_index.h"
 
 namespace rocksdb {
@@ -106,8 +110,12 @@ class Store {
   void CommitAsync(Op op, Done done, OpKind kind = OpKind::kGeneral);
 
   // Reads the committed record stored under `record_key`, payload included.
-  // NOT_FOUND if none.
+  // NOT_FOUND if none. A leased PENDING record reads as IN_FLIGHT.
   StatusOr<Record> Get(std::string_view record_key) const;
+  // Get for many keys in one lookup and one snapshot, as stored (a leased
+  // record reads as PENDING); one result per key, in order.
+  std::vector<StatusOr<Record>> GetMany(
+      const std::vector<std::string>& record_keys) const;
 
   using ScanFn = std::function<bool(std::string_view key,
                                     std::string_view value)>;
@@ -123,8 +131,12 @@ class Store {
   // Same, over the meta column family (small settings such as pauses).
   Status ScanMeta(std::string_view prefix, const ScanFn& fn) const;
 
-  // Record counts by state and pixel, as of the last committed group.
+  // Record counts by state and pixel, as of the last committed group, with
+  // leased records counted as IN_FLIGHT.
   CounterMap Counters() const;
+
+  // The records being sent.
+  const LeaseTable& leases() const { return leases_; }
 
   // Bytes the database holds: SST files on disk plus memtables.
   uint64_t DiskBytes() const;
@@ -170,6 +182,7 @@ class Store {
 
   mutable std::mutex counters_mu_;
   CounterMap counters_;  // guarded by counters_mu_
+  LeaseTable leases_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -227,6 +240,14 @@ class WriteTxn {
   // Small settings kept beside the counters (e.g. paused pixels).
   void PutMeta(std::string_view key, std::string_view value);
   void DeleteMeta(std::string_view key);
+
+  // Leases: see lease_table.h. Lease takes `keys` (PENDING, not leased)
+  // for a claim and writes its "lease/" entry listing them; EndLeases ends
+  // those of `keys` that are leased, deleting the entries of claims left
+  // with no lease. Both are undone if the operation or the write fails.
+  bool IsLeased(std::string_view record_key) const;
+  void Lease(const std::vector<std::string>& keys, int64_t now_ms);
+  void EndLeases(const std::vector<std::string>& keys);
 
   // Visits index keys of `cf` with `prefix`, in order, as of this group,
   // while fn returns true. Do not write inside fn; collect, then write.

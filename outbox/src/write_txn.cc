@@ -204,6 +204,20 @@ void WriteTxn::Count(const Record& record, int delta) {
   deltas_[{record.state, record.key.pixel_id()}] += delta;
 }
 
+bool WriteTxn::IsLeased(std::string_view record_key) const {
+  return store_.leases_.IsLeased(record_key);
+}
+
+void WriteTxn::Lease(const std::vector<std::string>& keys, int64_t now_ms) {
+  if (keys.empty()) return;
+  uint64_t id = store_.leases_.Take(keys, now_ms);
+  PutMeta(LeaseKey(id), EncodeKeyList(keys));
+}
+
+void WriteTxn::EndLeases(const std::vector<std::string>& keys) {
+  for (uint64_t id : store_.leases_.End(keys)) DeleteMeta(LeaseKey(id));
+}
+
 void WriteTxn::PutMeta(std::string_view key, std::string_view value) {
   batch_.Put(store_.meta_, key, value).PermitUncheckedError();
 }

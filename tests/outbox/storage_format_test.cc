@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "outbox/src/claim.h"
 #include "outbox/src/column_families.h"
 #include "outbox/src/record_ops.h"
 #include "outbox/src/storage_keys.h"
@@ -72,6 +73,24 @@ class RawDb {
     cfs_.erase(cf);
   }
 
+  // Stores the record under `key` IN_FLIGHT, as builds that wrote that
+  // state at claim time did: no due entry, by_state under IN_FLIGHT.
+  void StoreInFlight(const std::string& key) {
+    storage::StoredRecord record;
+    BOOST_REQUIRE(record.ParseFromString(All("records").at(key)));
+    BOOST_REQUIRE(record.state() == static_cast<int>(State::kPending));
+    record.set_state(static_cast<int>(State::kInFlight));
+    Put("records", key, record.SerializeAsString());
+    Delete("by_state", std::string(1, char(State::kPending)) + key);
+    Put("by_state", std::string(1, char(State::kInFlight)) + key, "");
+    for (const auto& [due_key, value] : All("due")) {
+      if (due_key.size() > key.size() &&
+          due_key.compare(due_key.size() - key.size(), key.size(), key) == 0) {
+        Delete("due", due_key);
+      }
+    }
+  }
+
   // Rewrites the record under `key` as format 1 wrote it: payload inline.
   void Inline(const std::string& key) {
     storage::StoredRecord record;
@@ -101,14 +120,10 @@ struct FormatFixture : testing::OutboxFixture {
     ClaimRequest request;
     request.pixel_id = "px_test";
     request.now_ms = clock.NowMs();
-    Claim claim;
-    BOOST_REQUIRE(outbox->store()
-                      .Commit([&](WriteTxn& txn) {
-                        return ClaimDueOp(txn, request, &claim);
-                      })
-                      .ok());
+    StatusOr<ClaimedBatch> claim = ClaimBatch(outbox->store(), request);
+    BOOST_REQUIRE_MESSAGE(claim.ok(), claim.status().ToString());
     std::vector<std::string> keys;
-    for (const Record& r : claim.records) {
+    for (const Record& r : claim->records) {
       BOOST_TEST(!r.event_json.empty());
       claimed_json[r.key.id()] = r.event_json;
       keys.push_back(RecordKey(r.key));
@@ -162,6 +177,46 @@ BOOST_AUTO_TEST_CASE(StateChangesRewriteASmallRecordAndNotThePayload) {
   BOOST_TEST(raw.All("meta").at("format") == "2");
 }
 
+BOOST_AUTO_TEST_CASE(AClaimWritesOneLeaseEntryAndLeavesItsRecordsAsTheyWere) {
+  Enqueue({MakeEvent("1"), MakeEvent("2")});
+  outbox.reset();
+  std::map<std::string, std::string> records, due;
+  {
+    RawDb raw(options.data_dir);
+    records = raw.All("records");
+    due = raw.All("due");
+  }
+  Reopen();
+  std::vector<std::string> keys = ClaimAll();
+  BOOST_TEST(Get("1").state == State::kInFlight);
+  outbox.reset();
+  {
+    RawDb raw(options.data_dir);
+    BOOST_TEST((raw.All("records") == records));
+    BOOST_TEST((raw.All("due") == due));
+    std::vector<std::string> listed;
+    for (const auto& [key, value] : raw.All("meta")) {
+      if (key.rfind("lease/", 0) != 0) continue;
+      BOOST_TEST(DecodeKeyList(value, &listed));
+    }
+    BOOST_TEST((listed == keys));
+  }
+  // A restart finds the lease: both are due again, marked as interrupted,
+  // and the entry is gone.
+  Reopen();
+  BOOST_TEST(Get("2").state == State::kPending);
+  BOOST_TEST(Get("2").last_error.find("interrupted") != std::string::npos);
+  keys = ClaimAll();
+  Deliver(keys, /*keep_payload=*/true);
+  BOOST_TEST(Get("1").state == State::kDelivered);
+  outbox.reset();
+  RawDb raw(options.data_dir);
+  for (const auto& [key, value] : raw.All("meta")) {
+    BOOST_TEST(key.rfind("lease/", 0) != 0u, "left behind: " << key);
+  }
+  BOOST_TEST(raw.All("due").empty());
+}
+
 BOOST_AUTO_TEST_CASE(PayloadsLeaveWithTheirRecords) {
   Enqueue({MakeEvent("dropped"), MakeEvent("kept"), MakeEvent("purged")});
   std::vector<std::string> keys = ClaimAll();
@@ -209,6 +264,7 @@ BOOST_AUTO_TEST_CASE(AFormatOneDirectoryIsConvertedOnOpen) {
     for (const char* id : {"delivered", "inflight", "pending"}) {
       raw.Inline(KeyOf(id));
     }
+    raw.StoreInFlight(KeyOf("inflight"));
     raw.Delete("meta", "format");
     BOOST_REQUIRE(raw.All("payloads").empty());
     raw.Drop("payloads");
@@ -220,6 +276,8 @@ BOOST_AUTO_TEST_CASE(AFormatOneDirectoryIsConvertedOnOpen) {
   BOOST_TEST(Get("pending").event_json == pending_json);
   // Claimed before the upgrade: due again, and resent byte for byte.
   BOOST_TEST(Get("inflight").state == State::kPending);
+  BOOST_TEST(Get("inflight").last_error.find("interrupted") !=
+             std::string::npos);
   claimed_json.clear();
   ClaimAll();
   BOOST_TEST(claimed_json.size() == 2u);

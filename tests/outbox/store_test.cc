@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "outbox/src/claim.h"
 #include "outbox/src/record_ops.h"
 #include "outbox/src/storage_keys.h"
 #include "outbox/src/store.h"
@@ -26,21 +27,18 @@ struct StoreFixture : testing::OutboxFixture {
     BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
   }
 
-  Claim ClaimDue(size_t max_events = 1000, size_t max_bytes = 4 << 20) {
+  ClaimedBatch ClaimDue(size_t max_events = 1000) {
     ClaimRequest request;
     request.pixel_id = "px_test";
     request.max_events = max_events;
-    request.max_bytes = max_bytes;
     request.now_ms = clock.NowMs();
     request.expiry_margin_ms = options.expiry_margin_ms;
-    Claim claim;
-    Status s = store().Commit(
-        [&](WriteTxn& txn) { return ClaimDueOp(txn, request, &claim); });
-    BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
-    return claim;
+    StatusOr<ClaimedBatch> claim = ClaimBatch(store(), request);
+    BOOST_REQUIRE_MESSAGE(claim.ok(), claim.status().ToString());
+    return std::move(*claim);
   }
 
-  static std::vector<std::string> KeysOf(const Claim& claim) {
+  static std::vector<std::string> KeysOf(const ClaimedBatch& claim) {
     std::vector<std::string> keys;
     for (const Record& r : claim.records) keys.push_back(RecordKey(r.key));
     return keys;
@@ -73,7 +71,7 @@ BOOST_AUTO_TEST_CASE(ClaimsEarliestDeadlineFirstAndMarksInFlight) {
            MakeEvent("old", "px_test", kNowMs - 3 * kDayMs),
            MakeEvent("mid", "px_test", kNowMs - kDayMs),
            MakeEvent("other", "px_other")});
-  Claim claim = ClaimDue(2);
+  ClaimedBatch claim = ClaimDue(2);
   BOOST_REQUIRE(claim.records.size() == 2u);
   BOOST_TEST(claim.records[0].key.id() == "old");
   BOOST_TEST(claim.records[1].key.id() == "mid");
@@ -91,7 +89,7 @@ BOOST_AUTO_TEST_CASE(AnOlderEventEnqueuedAfterClaimsIsStillClaimedFirst) {
   BOOST_TEST(ClaimDue().records.empty());
   Enqueue({MakeEvent("late-but-old", "px_test", kNowMs - 3 * kDayMs),
            MakeEvent("3")});
-  Claim claim = ClaimDue(1);
+  ClaimedBatch claim = ClaimDue(1);
   BOOST_REQUIRE(claim.records.size() == 1u);
   BOOST_TEST(claim.records[0].key.id() == "late-but-old");
   BOOST_TEST(ClaimDue().records.size() == 1u);
@@ -101,19 +99,23 @@ BOOST_AUTO_TEST_CASE(AnOlderEventEnqueuedAfterClaimsIsStillClaimedFirst) {
              kNowMs - 60 * 1000);
 }
 
-BOOST_AUTO_TEST_CASE(ClaimRespectsTheByteCap) {
+BOOST_AUTO_TEST_CASE(AClaimIsSentInRequestsWithinTheByteCap) {
   Enqueue({MakeEvent("1"), MakeEvent("2"), MakeEvent("3")});
-  size_t one = Get("1").event_json.size();
-  BOOST_TEST(ClaimDue(1000, one * 2).records.size() == 2u);
+  std::vector<Record> records = ClaimDue().records;
+  size_t one = records[0].event_json.size();
+  auto requests = SplitByBytes(records, one * 2);
+  BOOST_REQUIRE(requests.size() == 2u);
+  BOOST_TEST(requests[0].size() == 2u);
+  BOOST_TEST(requests[1][0].key.id() == records[2].key.id());
   // A single event larger than the cap still goes alone, never stuck.
-  BOOST_TEST(ClaimDue(1000, 1).records.size() == 1u);
+  BOOST_TEST(SplitByBytes(records, 1).size() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(EventsPastTheirDeadlineExpireInsteadOfBeingClaimed) {
   Enqueue({MakeEvent("old", "px_test", kNowMs - 6 * kDayMs),
            MakeEvent("fresh")});
   clock.Advance(kDayMs - options.expiry_margin_ms + 1);
-  Claim claim = ClaimDue();
+  ClaimedBatch claim = ClaimDue();
   BOOST_TEST(claim.expired == 1u);
   BOOST_REQUIRE(claim.records.size() == 1u);
   BOOST_TEST(claim.records[0].key.id() == "fresh");
@@ -123,7 +125,7 @@ BOOST_AUTO_TEST_CASE(EventsPastTheirDeadlineExpireInsteadOfBeingClaimed) {
 
 BOOST_AUTO_TEST_CASE(DeliveredKeysAreNeverClaimedAgain) {
   Enqueue({MakeEvent("1")});
-  Claim claim = ClaimDue();
+  ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
                       return MarkDeliveredOp(txn, KeysOf(claim), attempt,
@@ -146,7 +148,7 @@ BOOST_AUTO_TEST_CASE(RetryWaitsUntilItsTimeAndKeepsHistoryBounded) {
   options.max_attempt_history = 3;
   Enqueue({MakeEvent("1")});
   for (int i = 0; i < 5; ++i) {
-    Claim claim = ClaimDue();
+    ClaimedBatch claim = ClaimDue();
     BOOST_REQUIRE(claim.records.size() == 1u);
     Attempt failed{clock.NowMs(), 5, 503, "", "busy", "", 1};
     BOOST_REQUIRE(store()
@@ -170,7 +172,7 @@ BOOST_AUTO_TEST_CASE(RetryWaitsUntilItsTimeAndKeepsHistoryBounded) {
 
 BOOST_AUTO_TEST_CASE(RetryTimeSurvivesRestart) {
   Enqueue({MakeEvent("1")});
-  Claim claim = ClaimDue();
+  ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
                       return MarkRetryOp(txn, KeysOf(claim), attempt,
@@ -188,11 +190,13 @@ BOOST_AUTO_TEST_CASE(RetryTimeSurvivesRestart) {
 
 BOOST_AUTO_TEST_CASE(InFlightRecordsAreDueAgainAfterReopen) {
   Enqueue({MakeEvent("1"), MakeEvent("2")});
-  Claim before = ClaimDue();
+  ClaimedBatch before = ClaimDue();
   BOOST_REQUIRE(before.records.size() == 2u);
   Reopen();  // As after a crash mid-request.
   BOOST_TEST(Get("1").state == State::kPending);
-  Claim after = ClaimDue();
+  BOOST_TEST(Get("1").last_error.find("interrupted by a restart") !=
+             std::string::npos);
+  ClaimedBatch after = ClaimDue();
   BOOST_REQUIRE(after.records.size() == 2u);
   // Resent byte for byte: same id, same timestamp.
   BOOST_TEST(after.records[0].event_json == before.records[0].event_json);
@@ -201,7 +205,7 @@ BOOST_AUTO_TEST_CASE(InFlightRecordsAreDueAgainAfterReopen) {
 
 BOOST_AUTO_TEST_CASE(RetentionDropsDeliveredKeysOnlyAfterTheApiWindow) {
   Enqueue({MakeEvent("1"), MakeEvent("2")});
-  Claim claim = ClaimDue();
+  ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
                       return MarkDeliveredOp(txn, KeysOf(claim), attempt,
@@ -222,7 +226,7 @@ BOOST_AUTO_TEST_CASE(RetentionDropsDeliveredKeysOnlyAfterTheApiWindow) {
 BOOST_AUTO_TEST_CASE(ReplayResetsDeadRecordsAndRefusesExpiredOnes) {
   Enqueue({MakeEvent("dead"), MakeEvent("old", "px_test", kNowMs - 7 * kDayMs + 3600000)});
   clock.Advance(3600000 - options.expiry_margin_ms + 1);
-  Claim claim = ClaimDue();
+  ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(claim.records.size() == 1u);
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
@@ -257,7 +261,7 @@ BOOST_AUTO_TEST_CASE(RetentionInTheSameGroupAsAReplayKeepsTheReplayedRecord) {
   options.terminal_retention_ms = 1000;
   Reopen();
   Enqueue({MakeEvent("1")});
-  Claim claim = ClaimDue();
+  ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
                       return MarkDeadOp(txn, KeysOf(claim), attempt, "HTTP 400",
@@ -286,7 +290,7 @@ BOOST_AUTO_TEST_CASE(RetentionInTheSameGroupAsAReplayKeepsTheReplayedRecord) {
 
 BOOST_AUTO_TEST_CASE(ReplayOfDeliveredKeyNeedsForce) {
   Enqueue({MakeEvent("1")});
-  Claim claim = ClaimDue();
+  ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
                       return MarkDeliveredOp(txn, KeysOf(claim), attempt,
@@ -306,6 +310,64 @@ BOOST_AUTO_TEST_CASE(PurgeRefusesInFlightRecords) {
   BOOST_TEST(purged->purged == 0u);
   BOOST_TEST(purged->outcomes[0].status.code() ==
              StatusCode::kFailedPrecondition);
+}
+
+BOOST_AUTO_TEST_CASE(AClaimThatFailsLeavesItsRecordsClaimable) {
+  Enqueue({MakeEvent("1"), MakeEvent("2")});
+  ClaimRequest request{"px_test", 1000, clock.NowMs(), 0};
+  Claim claim;
+  Status s = store().Commit([&](WriteTxn& txn) {
+    OUTBOX_RETURN_IF_ERROR(ClaimDueOp(txn, request, &claim));
+    return Status::Unavailable("failed after leasing");
+  });
+  BOOST_TEST(s.code() == StatusCode::kUnavailable);
+  BOOST_TEST(claim.keys.size() == 2u);
+  BOOST_TEST(Get("1").state == State::kPending);
+  BOOST_TEST(ClaimDue().records.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(AnEventBeingSentIsNeitherExpiredNorClaimedTwice) {
+  Enqueue({MakeEvent("old", "px_test", kNowMs - 6 * kDayMs)});
+  ClaimedBatch claim = ClaimDue();
+  BOOST_REQUIRE(claim.records.size() == 1u);
+  clock.Advance(kDayMs);  // Past its deadline while the request is out.
+  ClaimedBatch again = ClaimDue();
+  BOOST_TEST(again.expired == 0u);
+  BOOST_TEST(again.records.empty());
+  BOOST_TEST(Get("old").state == State::kInFlight);
+  // The API's answer is what counts.
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkDeliveredOp(txn, KeysOf(claim), attempt,
+                                             clock.NowMs(), true, 10);
+                    })
+                    .ok());
+  BOOST_TEST(Get("old").state == State::kDelivered);
+}
+
+BOOST_AUTO_TEST_CASE(ListingByStateShowsRecordsBeingSentAsInFlightOnly) {
+  Enqueue({MakeEvent("1"), MakeEvent("2"), MakeEvent("3")});
+  ClaimDue(2);
+  auto ids = [&](State state, std::string page_token = "") {
+    ListQuery query;
+    query.state = state;
+    query.limit = 1;
+    query.page_token = page_token;
+    std::vector<std::string> out;
+    do {
+      auto page = outbox->List(query);
+      BOOST_REQUIRE_MESSAGE(page.ok(), page.status().ToString());
+      for (const Record& r : page->records) out.push_back(r.key.id());
+      query.page_token = page->next_page_token;
+    } while (!query.page_token.empty());
+    return out;
+  };
+  std::vector<std::string> in_flight = ids(State::kInFlight);
+  std::vector<std::string> pending = ids(State::kPending);
+  BOOST_TEST(in_flight.size() == 2u);
+  BOOST_TEST(pending.size() == 1u);
+  BOOST_TEST(outbox->GetStats()->in_flight == 2u);
+  BOOST_TEST(outbox->GetStats()->pending == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(AFailingOperationDoesNotPoisonItsWriteGroup) {

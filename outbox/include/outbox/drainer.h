@@ -1,8 +1,9 @@
 // Drainer: moves stored events to the Conversions API, once per key.
 //
 // It batches each pixel's due records (earliest deadline first), marks them
-// IN_FLIGHT durably, posts them through a Transport, and records each
-// outcome durably:
+// IN_FLIGHT (a lease, with a synced note of the batch's keys so that a
+// restart knows what was being sent), posts them through a Transport, and
+// records each outcome durably:
 //
 //   2xx          -> DELIVERED
 //   400/413/422  -> the batch is halved until the bad event(s) are alone;
@@ -77,7 +78,8 @@ using RequestObserver = std::function<void(const RequestOutcome&)>;
 struct DrainerOptions {
   // Events per request. Default: 1000 (the API's limit).
   size_t batch_max_events = 1000;
-  // Sum of event sizes per request. Default: 4 MiB.
+  // Sum of event sizes per request: a batch that is larger goes in several
+  // requests. Default: 4 MiB.
   size_t batch_max_bytes = 4 << 20;
   // How long a partial batch may wait for more events; also the longest
   // the loop sleeps between passes. Default: 100.

@@ -5,6 +5,8 @@
 //   PENDING -> IN_FLIGHT -> DELIVERED | DEAD | PENDING (retry later)
 //   PENDING -> EXPIRED    (the event became too old to send)
 //   IN_FLIGHT -> PENDING  (recovery after a crash: resent with the same bytes)
+// IN_FLIGHT (being sent) is kept in memory: such a record is stored PENDING
+// and leased by the drainer, and reads as IN_FLIGHT (docs/design.md).
 //   DEAD -> PENDING       (operator replay)
 //   any -> removed        (purge, or retention once the API's window closed)
 #ifndef OUTBOX_RECORD_H_

@@ -1,0 +1,94 @@
+#include "outbox/src/lease_table.h"
+
+#include "outbox/src/storage_keys.h"
+
+namespace outbox {
+
+void LeaseTable::Add(const std::string& key, const Lease& lease) {
+  if (!leases_.emplace(key, lease).second) return;
+  keys_per_id_[lease.id]++;
+  keys_per_pixel_[std::string(PixelOfRecordKey(key))]++;
+}
+
+void LeaseTable::Remove(std::map<std::string, Lease, std::less<>>::iterator it) {
+  auto id = keys_per_id_.find(it->second.id);
+  if (id != keys_per_id_.end() && --id->second == 0) keys_per_id_.erase(id);
+  auto pixel = keys_per_pixel_.find(PixelOfRecordKey(it->first));
+  if (pixel != keys_per_pixel_.end() && --pixel->second == 0) {
+    keys_per_pixel_.erase(pixel);
+  }
+  leases_.erase(it);
+}
+
+uint64_t LeaseTable::Take(const std::vector<std::string>& keys,
+                          int64_t now_ms) {
+  const Lease lease{next_id_++, now_ms};
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& key : keys) {
+    if (leases_.count(key) > 0) continue;
+    Add(key, lease);
+    journal_.push_back({true, key, lease});
+  }
+  return lease.id;
+}
+
+std::vector<uint64_t> LeaseTable::End(const std::vector<std::string>& keys) {
+  std::vector<uint64_t> ended;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& key : keys) {
+    auto it = leases_.find(key);
+    if (it == leases_.end()) continue;
+    const Lease lease = it->second;
+    journal_.push_back({false, key, lease});
+    Remove(it);
+    if (keys_per_id_.count(lease.id) == 0) ended.push_back(lease.id);
+  }
+  return ended;
+}
+
+void LeaseTable::UndoTo(size_t mark) {
+  std::lock_guard<std::mutex> lock(mu_);
+  while (journal_.size() > mark) {
+    Change& change = journal_.back();
+    if (change.taken) {
+      auto it = leases_.find(change.key);
+      if (it != leases_.end()) Remove(it);
+    } else {
+      Add(change.key, change.lease);
+    }
+    journal_.pop_back();
+  }
+}
+
+bool LeaseTable::IsLeased(std::string_view record_key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return leases_.find(record_key) != leases_.end();
+}
+
+std::optional<LeaseTable::Lease> LeaseTable::Find(
+    std::string_view record_key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = leases_.find(record_key);
+  if (it == leases_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::map<std::string, int64_t> LeaseTable::CountsByPixel() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {keys_per_pixel_.begin(), keys_per_pixel_.end()};
+}
+
+std::vector<std::string> LeaseTable::Keys(std::string_view prefix,
+                                          std::string_view start,
+                                          size_t limit) const {
+  std::vector<std::string> keys;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = leases_.lower_bound(start > prefix ? start : prefix);
+       it != leases_.end() && keys.size() < limit; ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    keys.push_back(it->first);
+  }
+  return keys;
+}
+
+}  // namespace outbox
