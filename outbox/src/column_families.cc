@@ -37,9 +37,25 @@ std::shared_ptr<rocksdb::TableFactory> NewTableFactory(
       rocksdb::NewBlockBasedTableFactory(table));
 }
 
+// A claim reads its records and payloads in deadline order, which is
+// random in key order, so each read decompresses a block of its own: with
+// a backlog of 1M events that was half of the drain's CPU, and the drain
+// ran at half the speed (bench/FINDINGS.md). The levels that hold recent
+// data (L0-L2: up to about 2.8 GB per column family with the default level
+// sizes) are therefore stored uncompressed, and only deeper levels, mostly
+// delivered records kept for their retention window, are compressed.
+void CompressOnlyDeepLevels(rocksdb::ColumnFamilyOptions* cf) {
+  cf->compression_per_level.assign(cf->num_levels,
+                                   rocksdb::kSnappyCompression);
+  for (int level = 0; level < 3 && level < cf->num_levels; ++level) {
+    cf->compression_per_level[level] = rocksdb::kNoCompression;
+  }
+}
+
 rocksdb::ColumnFamilyOptions RecordsCfOptions(
     const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions cf;
+  CompressOnlyDeepLevels(&cf);
   cf.table_factory = NewTableFactory(cache, /*bloom=*/true);
   cf.memtable_whole_key_filtering = true;
   cf.memtable_prefix_bloom_size_ratio = 0.02;
@@ -68,6 +84,7 @@ class GuardComparator : public rocksdb::Comparator {
 rocksdb::ColumnFamilyOptions PayloadsCfOptions(
     const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions cf;
+  CompressOnlyDeepLevels(&cf);
   cf.table_factory = NewTableFactory(cache, /*bloom=*/false);
   return cf;
 }
