@@ -473,8 +473,9 @@ CounterMap Store::Counters() const {
     std::lock_guard<std::mutex> lock(counters_mu_);
     counters = counters_;
   }
-  // Leases change inside write groups and counters after their write, so
-  // for a moment a lease may outlive its PENDING count: hence the clamp.
+  // Leased records are counted PENDING on disk. The two are read one after
+  // the other while groups commit; the clamp keeps a read that raced one
+  // from showing a negative count.
   for (const auto& [pixel_id, leased] : leases_.CountsByPixel()) {
     int64_t& pending = counters[{State::kPending, pixel_id}];
     int64_t moved = std::min(leased, std::max<int64_t>(pending, 0));
