@@ -1,8 +1,9 @@
 // The event's JSON wire form, exactly as the Conversions API expects it, and
 // the request body that carries a batch of them.
 //
-// The field mapping between Event and JSON lives in event_json.cc and nowhere
-// else: when the API renames a field, that file is the only one to edit.
+// The field mapping between Event and JSON lives in event_json_mapping.h and
+// nowhere else: when the API renames a field, that file is the only one to
+// edit. Encoding is in event_json.cc, parsing in event_json_parse.cc.
 //
 // An event is encoded once, at enqueue; the stored bytes are spliced into
 // every request that carries it, so each resend is byte-identical.
