@@ -14,22 +14,9 @@
 namespace outbox {
 
 StatusOr<Record> Store::Get(std::string_view record_key) const {
-  // One snapshot, so that the payload belongs to the state read with it.
-  rocksdb::ManagedSnapshot snapshot(db_.get());
-  rocksdb::ReadOptions read;
-  read.snapshot = snapshot.snapshot();
-  std::string value, payload;
-  rocksdb::Status s = db_->Get(read, records_, record_key, &value);
-  rocksdb::Status p = s.ok() ? db_->Get(read, payloads_, record_key, &payload)
-                             : rocksdb::Status::NotFound();
-  if (s.IsNotFound()) return Status::NotFound("no such record");
-  if (!s.ok()) return FromRocks(s, "cannot read record");
-  if (!p.ok() && !p.IsNotFound()) return FromRocks(p, "cannot read payload");
-  StatusOr<DedupKey> key = DecodeRecordKey(record_key);
-  if (!key.ok()) return key.status();
-  StatusOr<Record> record = DecodeRecord(*key, value);
+  // GetMany reads the state and the payload in one snapshot.
+  StatusOr<Record> record = std::move(GetMany({std::string(record_key)})[0]);
   if (!record.ok()) return record;
-  record->event_json = std::move(payload);
   std::optional<LeaseTable::Lease> lease = leases_.Find(record_key);
   if (lease && record->state == State::kPending) {
     record->state = State::kInFlight;
