@@ -296,6 +296,7 @@ void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
     written = FromRocks(indexed->GetWriteBatch()->Iterate(&copy),
                         "cannot assemble the write");
   }
+  unseen_queue_puts_.clear();
   if (written.ok()) written = WriteGroup(&plain, deltas);
   // A claim whose write failed was never told its keys; an outcome whose
   // write failed is written again, and its keys stay leased till then.

@@ -196,6 +196,10 @@ class Store {
   // dequeued). Inserts below a cursor lower it; a rolled-back operation or
   // a failed write clears them all. Writer thread only.
   std::map<std::pair<IndexCf, std::string>, std::string> scan_cursors_;
+  // The lowest key put in each queue in the current group's plain batch,
+  // which the group's scans do not see: no cursor may pass it. Writer
+  // thread only; cleared with each group.
+  std::map<std::pair<IndexCf, std::string>, std::string> unseen_queue_puts_;
   // scan_cursors_ as of the last successful write, for readers' scans.
   mutable std::mutex cursors_mu_;
   std::map<std::pair<IndexCf, std::string>, std::string> published_cursors_;

@@ -167,14 +167,18 @@ void WriteTxn::PutIndex(const std::vector<IndexEntry>& entries,
                         const std::vector<IndexEntry>& except) {
   for (const IndexEntry& e : entries) {
     if (Contains(except, e)) continue;
-    IndexBatch(e.cf)
-        .Put(store_.IndexHandle(e.cf), e.key, e.value)
-        .PermitUncheckedError();
+    rocksdb::WriteBatchBase& batch = IndexBatch(e.cf);
+    batch.Put(store_.IndexHandle(e.cf), e.key, e.value).PermitUncheckedError();
     if (!IsQueue(e.cf)) continue;
-    auto cursor = store_.scan_cursors_.find(
-        {e.cf, std::string(QueuePrefix(e.cf, e.key))});
+    const std::pair<IndexCf, std::string> queue{
+        e.cf, std::string(QueuePrefix(e.cf, e.key))};
+    auto cursor = store_.scan_cursors_.find(queue);
     if (cursor != store_.scan_cursors_.end() && e.key < cursor->second) {
       cursor->second = e.key;
+    }
+    if (&batch == unindexed_) {
+      auto [low, added] = store_.unseen_queue_puts_.emplace(queue, e.key);
+      if (!added && e.key < low->second) low->second = e.key;
     }
   }
 }
@@ -275,7 +279,14 @@ Status WriteTxn::ScanIndex(IndexCf cf, std::string_view prefix,
   if (!it->status().ok()) {
     return Status::Unavailable("cannot scan index: " + it->status().ToString());
   }
-  if (first && cursor != nullptr) *cursor = start;  // Nothing live after it.
+  if (cursor == nullptr) return Status::Ok();
+  if (first) *cursor = start;  // Nothing live after it.
+  // This scan cannot see the entries put in the group's plain batch; the
+  // cursor must stay at or below them.
+  auto unseen = store_.unseen_queue_puts_.find({cf, std::string(prefix)});
+  if (unseen != store_.unseen_queue_puts_.end() && unseen->second < *cursor) {
+    *cursor = unseen->second;
+  }
   return Status::Ok();
 }
 

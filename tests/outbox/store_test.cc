@@ -44,6 +44,11 @@ struct StoreFixture : testing::OutboxFixture {
     return keys;
   }
 
+  static std::vector<std::string> KeysOf(const std::vector<Record>& records,
+                                         size_t i) {
+    return {RecordKey(records[i].key)};
+  }
+
   Record Get(const std::string& id) {
     auto r = outbox->Get(*DedupKey::ForEvent(MakeEvent(id)));
     BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
@@ -286,6 +291,38 @@ BOOST_AUTO_TEST_CASE(RetentionInTheSameGroupAsAReplayKeepsTheReplayedRecord) {
   BOOST_TEST(dropped == 0u);
   BOOST_TEST(Get("1").state == State::kPending);
   BOOST_TEST(outbox->GetStats()->pending == 1u);
+}
+
+// A scan keeps a cursor past the queue's deleted front. gc entries go where
+// the rest of their group cannot see them; a scan in that group must not
+// move its cursor past them.
+BOOST_AUTO_TEST_CASE(AGcEntryWrittenInTheGroupOfASweepIsStillSwept) {
+  Enqueue({MakeEvent("recent", "px_test", kNowMs - kDayMs),
+           MakeEvent("older", "px_test", kNowMs - 3 * kDayMs)});
+  std::vector<Record> claimed = ClaimDue().records;
+  BOOST_REQUIRE(claimed.size() == 2u);
+  BOOST_REQUIRE(claimed[0].key.id() == "older");
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkDeliveredOp(txn, KeysOf(claimed, 1), attempt,
+                                             clock.NowMs(), true, 10);
+                    })
+                    .ok());
+  // "older" leaves the API's window two days before "recent".
+  size_t dropped = 0;
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      OUTBOX_RETURN_IF_ERROR(MarkDeliveredOp(
+                          txn, KeysOf(claimed, 0), attempt, clock.NowMs(), true,
+                          10));
+                      return SweepRetentionOp(txn, clock.NowMs(), 100,
+                                              &dropped);
+                    })
+                    .ok());
+  BOOST_TEST(dropped == 0u);
+  clock.Advance(4 * kDayMs + 2 * 3600 * 1000);
+  BOOST_TEST(*outbox->RunMaintenance() == 1u);
+  BOOST_TEST(outbox->GetStats()->delivered == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(ReplayOfDeliveredKeyNeedsForce) {
