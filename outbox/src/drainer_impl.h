@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -27,8 +28,9 @@ struct Batch {
   bool is_probe = false;  // A validate_only request for a refused key.
 };
 
-// The keys of the batch's records.
-std::vector<std::string> RecordKeysOf(const Batch& batch);
+// The batch's records without their payloads, for an outcome operation
+// (which may be written again later, so it shares rather than owns them).
+std::shared_ptr<const std::vector<Record>> ClaimedRecords(const Batch& batch);
 
 // Delivery state of one pixel, kept in memory: after a restart a pixel
 // starts fresh (retry times are in the records themselves).

@@ -12,11 +12,14 @@
 
 namespace outbox {
 
-std::vector<std::string> RecordKeysOf(const Batch& batch) {
-  std::vector<std::string> keys;
-  keys.reserve(batch.records.size());
-  for (const Record& r : batch.records) keys.push_back(RecordKey(r.key));
-  return keys;
+std::shared_ptr<const std::vector<Record>> ClaimedRecords(const Batch& batch) {
+  auto claimed = std::make_shared<std::vector<Record>>();
+  claimed->reserve(batch.records.size());
+  for (const Record& r : batch.records) {
+    claimed->push_back(r);
+    claimed->back().event_json = std::string();
+  }
+  return claimed;
 }
 
 void Drainer::Impl::OnResponse(const Batch& batch, int64_t started_ms,
@@ -26,7 +29,7 @@ void Drainer::Impl::OnResponse(const Batch& batch, int64_t started_ms,
   const Attempt attempt = MakeAttempt(response, started_ms, n, batch.api_key,
                                       options.max_body_excerpt_bytes);
   const uint32_t history = outbox.options().max_attempt_history;
-  std::vector<std::string> keys = RecordKeysOf(batch);
+  auto claimed = ClaimedRecords(batch);
   {
     std::lock_guard<std::mutex> lock(mu);
     stats.requests_by_verdict[VerdictName(verdict)]++;
@@ -49,7 +52,7 @@ void Drainer::Impl::OnResponse(const Batch& batch, int64_t started_ms,
       OUTBOX_CRASH_POINT("drainer.after_2xx");  // Accepted, not recorded.
       Persist(batch,
               [=](WriteTxn& txn) {
-                return MarkDeliveredOp(txn, keys, attempt, now, keep, history);
+                return MarkDeliveredOp(txn, *claimed, attempt, now, keep, history);
               },
               &DrainerStats::events_delivered);
       return;
@@ -65,7 +68,7 @@ void Drainer::Impl::OnResponse(const Batch& batch, int64_t started_ms,
                                   " event(s) rejected, now DEAD: " + reason);
       Persist(batch,
               [=](WriteTxn& txn) {
-                return MarkDeadOp(txn, keys, attempt, reason, now, history);
+                return MarkDeadOp(txn, *claimed, attempt, reason, now, history);
               },
               &DrainerStats::events_dead);
       return;
@@ -91,7 +94,7 @@ void Drainer::Impl::OnResponse(const Batch& batch, int64_t started_ms,
                                   std::to_string(next - now) + " ms");
       Persist(batch,
               [=](WriteTxn& txn) {
-                return MarkRetryOp(txn, keys, attempt, next, true, now,
+                return MarkRetryOp(txn, *claimed, attempt, next, true, now,
                                    history);
               },
               &DrainerStats::events_retried);
@@ -124,12 +127,12 @@ void Drainer::Impl::OnThrottled(const Batch& batch, const Attempt& attempt,
     PixelState& p = pixels[batch.pixel_id];
     p.deferred_until_ms = std::max(p.deferred_until_ms, next);
   }
-  std::vector<std::string> keys = RecordKeysOf(batch);
+  auto claimed = ClaimedRecords(batch);
   uint32_t history = outbox.options().max_attempt_history;
   // A 429 says nothing about the events: no attempt is counted.
   Persist(batch,
           [=](WriteTxn& txn) {
-            return MarkRetryOp(txn, keys, attempt, next, false, now, history);
+            return MarkRetryOp(txn, *claimed, attempt, next, false, now, history);
           },
           &DrainerStats::events_retried);
 }
@@ -151,13 +154,13 @@ void Drainer::Impl::OnBadKey(const Batch& batch, const Attempt& attempt,
     p.key_rejected_reason = reason;
     p.next_probe_ms = now + options.key_probe_interval_ms;
   }
-  std::vector<std::string> keys = RecordKeysOf(batch);
+  auto claimed = ClaimedRecords(batch);
   uint32_t history = outbox.options().max_attempt_history;
   // The key is at fault, not the events: they wait, due, without using
   // their attempt budget.
   Persist(batch,
           [=](WriteTxn& txn) {
-            return MarkRetryOp(txn, keys, attempt, 0, false, now, history);
+            return MarkRetryOp(txn, *claimed, attempt, 0, false, now, history);
           },
           nullptr);
 }

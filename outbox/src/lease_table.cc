@@ -11,8 +11,7 @@ void LeaseTable::Add(const std::string& key, const Lease& lease) {
 }
 
 void LeaseTable::Remove(std::map<std::string, Lease, std::less<>>::iterator it) {
-  auto id = keys_per_id_.find(it->second.id);
-  if (id != keys_per_id_.end() && --id->second == 0) keys_per_id_.erase(id);
+  if (!it->second.ending) CountEnding(it->second.id);
   auto pixel = keys_per_pixel_.find(PixelOfRecordKey(it->first));
   if (pixel != keys_per_pixel_.end() && --pixel->second == 0) {
     keys_per_pixel_.erase(pixel);
@@ -20,41 +19,63 @@ void LeaseTable::Remove(std::map<std::string, Lease, std::less<>>::iterator it) 
   leases_.erase(it);
 }
 
+bool LeaseTable::CountEnding(uint64_t id) {
+  auto it = keys_per_id_.find(id);
+  if (it == keys_per_id_.end() || --it->second > 0) return false;
+  keys_per_id_.erase(it);
+  return true;
+}
+
 uint64_t LeaseTable::Take(const std::vector<std::string>& keys,
                           int64_t now_ms) {
-  const Lease lease{next_id_++, now_ms};
+  const Lease lease{next_id_++, now_ms, false};
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::string& key : keys) {
     if (leases_.count(key) > 0) continue;
     Add(key, lease);
-    journal_.push_back({true, key, lease});
+    journal_.push_back({true, key, lease.id});
   }
   return lease.id;
 }
 
-std::vector<uint64_t> LeaseTable::End(const std::vector<std::string>& keys) {
-  std::vector<uint64_t> ended;
+LeaseTable::Ending LeaseTable::End(const std::vector<std::string>& keys) {
+  Ending out;
+  out.ended.reserve(keys.size());
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::string& key : keys) {
     auto it = leases_.find(key);
-    if (it == leases_.end()) continue;
-    const Lease lease = it->second;
-    journal_.push_back({false, key, lease});
-    Remove(it);
-    if (keys_per_id_.count(lease.id) == 0) ended.push_back(lease.id);
+    const bool ends = it != leases_.end() && !it->second.ending;
+    out.ended.push_back(ends);
+    if (!ends) continue;
+    it->second.ending = true;
+    journal_.push_back({false, key, it->second.id});
+    if (CountEnding(it->second.id)) out.finished_claims.push_back(it->second.id);
   }
-  return ended;
+  return out;
+}
+
+void LeaseTable::Commit() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Change& change : journal_) {
+    if (change.taken) continue;
+    auto it = leases_.find(change.key);
+    if (it != leases_.end() && it->second.ending) Remove(it);
+  }
+  journal_.clear();
 }
 
 void LeaseTable::UndoTo(size_t mark) {
   std::lock_guard<std::mutex> lock(mu_);
   while (journal_.size() > mark) {
-    Change& change = journal_.back();
-    if (change.taken) {
-      auto it = leases_.find(change.key);
-      if (it != leases_.end()) Remove(it);
-    } else {
-      Add(change.key, change.lease);
+    const Change& change = journal_.back();
+    auto it = leases_.find(change.key);
+    if (it != leases_.end()) {
+      if (change.taken) {
+        Remove(it);
+      } else {
+        it->second.ending = false;
+        keys_per_id_[change.id]++;
+      }
     }
     journal_.pop_back();
   }

@@ -47,19 +47,26 @@ Status TransitionEach(WriteTxn& txn, const std::vector<std::string>& keys,
   return Status::Ok();
 }
 
-// Applies `change` to the leased records among `keys` (stored PENDING),
-// and ends their leases.
+// Ends the leases of `claimed` (records as a claim read them) and applies
+// `change` to each one whose lease this call ended, deleting its payload
+// if `drop_payload`. A leased record is changed by nothing but its outcome,
+// so the claimed copy is what is stored: nothing is read.
 template <typename Fn>
-Status TransitionLeased(WriteTxn& txn, const std::vector<std::string>& keys,
-                        Fn change) {
-  std::vector<std::string> leased;
-  leased.reserve(keys.size());
-  for (const std::string& key : keys) {
-    if (txn.IsLeased(key)) leased.push_back(key);
+Status TransitionLeased(WriteTxn& txn, const std::vector<Record>& claimed,
+                        bool drop_payload, Fn change) {
+  std::vector<std::string> keys;
+  keys.reserve(claimed.size());
+  for (const Record& r : claimed) keys.push_back(RecordKey(r.key));
+  const std::vector<bool> ended = txn.EndLeases(keys);
+  for (size_t i = 0; i < claimed.size(); ++i) {
+    if (!ended[i]) continue;  // Not leased, or listed twice.
+    Record before = claimed[i];
+    before.event_json.clear();
+    before.state = State::kPending;  // Stored PENDING; IN_FLIGHT is the lease.
+    Record after = before;
+    change(&after);
+    txn.UpdateLeased(before, after, drop_payload);
   }
-  OUTBOX_RETURN_IF_ERROR(
-      TransitionEach(txn, leased, State::kPending, std::move(change)));
-  txn.EndLeases(leased);
   return Status::Ok();
 }
 
@@ -154,23 +161,22 @@ Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim) {
   return Status::Ok();
 }
 
-Status MarkDeliveredOp(WriteTxn& txn, const std::vector<std::string>& keys,
+Status MarkDeliveredOp(WriteTxn& txn, const std::vector<Record>& claimed,
                        const Attempt& attempt, int64_t now_ms,
                        bool keep_payload, uint32_t max_history) {
-  return TransitionLeased(txn, keys, [&](Record* r) {
+  return TransitionLeased(txn, claimed, !keep_payload, [&](Record* r) {
     SetState(State::kDelivered, now_ms, r);
     r->delivered_ms = now_ms;
     r->attempt_count++;
     r->last_error.clear();
-    if (!keep_payload) txn.DropPayload(RecordKey(r->key));
     AppendAttempt(attempt, max_history, r);
   });
 }
 
-Status MarkRetryOp(WriteTxn& txn, const std::vector<std::string>& keys,
+Status MarkRetryOp(WriteTxn& txn, const std::vector<Record>& claimed,
                    const Attempt& attempt, int64_t next_attempt_ms,
                    bool count_attempt, int64_t now_ms, uint32_t max_history) {
-  return TransitionLeased(txn, keys, [&](Record* r) {
+  return TransitionLeased(txn, claimed, false, [&](Record* r) {
     SetState(State::kPending, now_ms, r);
     r->next_attempt_ms = next_attempt_ms;
     if (count_attempt) r->attempt_count++;
@@ -181,10 +187,10 @@ Status MarkRetryOp(WriteTxn& txn, const std::vector<std::string>& keys,
   });
 }
 
-Status MarkDeadOp(WriteTxn& txn, const std::vector<std::string>& keys,
+Status MarkDeadOp(WriteTxn& txn, const std::vector<Record>& claimed,
                   const Attempt& attempt, const std::string& reason,
                   int64_t now_ms, uint32_t max_history) {
-  return TransitionLeased(txn, keys, [&](Record* r) {
+  return TransitionLeased(txn, claimed, false, [&](Record* r) {
     SetState(State::kDead, now_ms, r);
     r->attempt_count++;
     r->last_error = reason;

@@ -56,22 +56,23 @@ Status ExpireDueOp(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
 // must end every lease with one of the outcome operations below.
 Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim);
 
-// The outcomes of a claim. Each applies to the leased records among `keys`
-// and ends their leases.
+// The outcomes of a claim. Each takes the records as the claim read them
+// (ClaimBatch; their state and payload are ignored), applies to those still
+// leased and ends their leases.
 //
 // IN_FLIGHT -> DELIVERED.
-Status MarkDeliveredOp(WriteTxn& txn, const std::vector<std::string>& keys,
+Status MarkDeliveredOp(WriteTxn& txn, const std::vector<Record>& claimed,
                        const Attempt& attempt, int64_t now_ms,
                        bool keep_payload, uint32_t max_history);
 
 // IN_FLIGHT -> PENDING, due again at `next_attempt_ms` (0: now). With
 // `count_attempt` false (429, paused key) the attempt budget is not used.
-Status MarkRetryOp(WriteTxn& txn, const std::vector<std::string>& keys,
+Status MarkRetryOp(WriteTxn& txn, const std::vector<Record>& claimed,
                    const Attempt& attempt, int64_t next_attempt_ms,
                    bool count_attempt, int64_t now_ms, uint32_t max_history);
 
 // IN_FLIGHT -> DEAD with `reason`.
-Status MarkDeadOp(WriteTxn& txn, const std::vector<std::string>& keys,
+Status MarkDeadOp(WriteTxn& txn, const std::vector<Record>& claimed,
                   const Attempt& attempt, const std::string& reason,
                   int64_t now_ms, uint32_t max_history);
 

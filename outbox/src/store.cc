@@ -257,8 +257,9 @@ class CopyInto : public rocksdb::WriteBatch::Handler {
 void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
   // Insert-only operations share `plain`. General ones write to `indexed`,
   // whose index lets later operations of the group read their writes, and
-  // put the entries nobody reads within a group (WriteTxn::IndexBatch) in
-  // `plain`; both go into the one synced write.
+  // put the entries nobody reads within a group in `plain` (by_state and gc
+  // entries, lease outcomes: WriteTxn::IndexBatch, UpdateLeased); both go
+  // into the one synced write.
   std::optional<rocksdb::WriteBatchWithIndex> indexed;
   rocksdb::WriteBatch plain;
   std::unordered_set<std::string> inserted;
@@ -290,8 +291,9 @@ void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
   }
   Status written = Status::Ok();
   if (indexed) {
-    // The two batches hold different column families, so their order in
-    // the write does not matter.
+    // No key is written to both batches (what goes to `plain` is read by
+    // no operation of the group, so none writes it again), so their order
+    // in the write does not matter.
     CopyInto copy(&plain, handles_);
     written = FromRocks(indexed->GetWriteBatch()->Iterate(&copy),
                         "cannot assemble the write");

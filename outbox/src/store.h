@@ -228,6 +228,14 @@ class WriteTxn {
   // (same key), moving its index entries and counters. The payload is not
   // touched: after.event_json is ignored (see DropPayload).
   void Update(const Record& before, const Record& after);
+  // Update for a record whose lease this operation ended (EndLeases):
+  // `before` is the record as stored when it was claimed (a leased record
+  // does not change), and the payload is deleted if `drop_payload`. Until
+  // the group is durable the record stays leased, so no later operation
+  // of the group reads it: these writes are not visible to them, which
+  // saves indexing them in the group's batch.
+  void UpdateLeased(const Record& before, const Record& after,
+                    bool drop_payload);
   // Removes `before` (as read from this txn), its payload and its index
   // entries.
   void Remove(const Record& before);
@@ -246,12 +254,14 @@ class WriteTxn {
   void DeleteMeta(std::string_view key);
 
   // Leases: see lease_table.h. Lease takes `keys` (PENDING, not leased)
-  // for a claim and writes its "lease/" entry listing them; EndLeases ends
-  // those of `keys` that are leased, deleting the entries of claims left
-  // with no lease. Both are undone if the operation or the write fails.
+  // for a claim and writes its "lease/" entry listing them. EndLeases ends
+  // those of `keys` that are leased and not ending already, saying which
+  // (one flag per key), and deletes the entries of claims left with no
+  // lease; the leases stay (IsLeased) until the group is durable. Both are
+  // undone if the operation or the write fails.
   bool IsLeased(std::string_view record_key) const;
   void Lease(const std::vector<std::string>& keys, int64_t now_ms);
-  void EndLeases(const std::vector<std::string>& keys);
+  std::vector<bool> EndLeases(const std::vector<std::string>& keys);
 
   // Visits index keys of `cf` with `prefix`, in order, as of this group,
   // while fn returns true. Do not write inside fn; collect, then write.
@@ -281,13 +291,20 @@ class WriteTxn {
   // Fills event_json of the records read for `keys` from the payloads.
   void LoadPayloads(const std::vector<std::string>& keys,
                     std::vector<StatusOr<Record>>* records);
+  // Whether later operations of the group must see a write (the indexed
+  // batch) or need not (the plain batch; see RunBatch).
+  enum class Visibility { kGroup, kAfterCommit };
+  void Rewrite(const Record& before, const Record& after,
+               Visibility visibility);
   void PutIndex(const std::vector<IndexEntry>& entries,
-                const std::vector<IndexEntry>& except);
+                const std::vector<IndexEntry>& except, Visibility visibility);
   void DeleteIndex(const std::vector<IndexEntry>& entries,
-                   const std::vector<IndexEntry>& except);
+                   const std::vector<IndexEntry>& except,
+                   Visibility visibility);
   void Count(const Record& record, int delta);
   // The batch that entries of index `cf` are written to.
-  rocksdb::WriteBatchBase& IndexBatch(IndexCf cf);
+  rocksdb::WriteBatchBase& IndexBatch(IndexCf cf, Visibility visibility);
+  rocksdb::WriteBatchBase& BatchFor(Visibility visibility);
 
   Store& store_;
   rocksdb::WriteBatchBase& batch_;

@@ -134,17 +134,35 @@ void WriteTxn::Insert(const Record& record) {
   if (!record.event_json.empty()) {
     batch_.Put(store_.payloads_, key, record.event_json).PermitUncheckedError();
   }
-  PutIndex(IndexEntriesFor(record, key, store_.retention()), {});
+  PutIndex(IndexEntriesFor(record, key, store_.retention()), {},
+           Visibility::kGroup);
   Count(record, +1);
 }
 
 void WriteTxn::Update(const Record& before, const Record& after) {
+  Rewrite(before, after, Visibility::kGroup);
+}
+
+void WriteTxn::UpdateLeased(const Record& before, const Record& after,
+                            bool drop_payload) {
+  Rewrite(before, after, Visibility::kAfterCommit);
+  if (drop_payload) {
+    BatchFor(Visibility::kAfterCommit)
+        .Delete(store_.payloads_, RecordKey(after.key))
+        .PermitUncheckedError();
+  }
+}
+
+void WriteTxn::Rewrite(const Record& before, const Record& after,
+                       Visibility visibility) {
   std::string key = RecordKey(after.key);
   auto old_entries = IndexEntriesFor(before, key, store_.retention());
   auto new_entries = IndexEntriesFor(after, key, store_.retention());
-  DeleteIndex(old_entries, new_entries);
-  PutIndex(new_entries, old_entries);
-  batch_.Put(store_.records_, key, EncodeRecord(after)).PermitUncheckedError();
+  DeleteIndex(old_entries, new_entries, visibility);
+  PutIndex(new_entries, old_entries, visibility);
+  BatchFor(visibility)
+      .Put(store_.records_, key, EncodeRecord(after))
+      .PermitUncheckedError();
   if (before.state != after.state) {
     Count(before, -1);
     Count(after, +1);
@@ -153,7 +171,8 @@ void WriteTxn::Update(const Record& before, const Record& after) {
 
 void WriteTxn::Remove(const Record& before) {
   std::string key = RecordKey(before.key);
-  DeleteIndex(IndexEntriesFor(before, key, store_.retention()), {});
+  DeleteIndex(IndexEntriesFor(before, key, store_.retention()), {},
+              Visibility::kGroup);
   batch_.Delete(store_.records_, key).PermitUncheckedError();
   DropPayload(key);
   Count(before, -1);
@@ -164,10 +183,11 @@ void WriteTxn::DropPayload(std::string_view record_key) {
 }
 
 void WriteTxn::PutIndex(const std::vector<IndexEntry>& entries,
-                        const std::vector<IndexEntry>& except) {
+                        const std::vector<IndexEntry>& except,
+                        Visibility visibility) {
   for (const IndexEntry& e : entries) {
     if (Contains(except, e)) continue;
-    rocksdb::WriteBatchBase& batch = IndexBatch(e.cf);
+    rocksdb::WriteBatchBase& batch = IndexBatch(e.cf, visibility);
     batch.Put(store_.IndexHandle(e.cf), e.key, e.value).PermitUncheckedError();
     if (!IsQueue(e.cf)) continue;
     const std::pair<IndexCf, std::string> queue{
@@ -184,21 +204,29 @@ void WriteTxn::PutIndex(const std::vector<IndexEntry>& entries,
 }
 
 void WriteTxn::DeleteIndex(const std::vector<IndexEntry>& entries,
-                           const std::vector<IndexEntry>& except) {
+                           const std::vector<IndexEntry>& except,
+                           Visibility visibility) {
   for (const IndexEntry& e : entries) {
     if (Contains(except, e)) continue;
-    IndexBatch(e.cf)
+    IndexBatch(e.cf, visibility)
         .Delete(store_.IndexHandle(e.cf), e.key)
         .PermitUncheckedError();
   }
 }
 
-rocksdb::WriteBatchBase& WriteTxn::IndexBatch(IndexCf cf) {
+rocksdb::WriteBatchBase& WriteTxn::IndexBatch(IndexCf cf,
+                                              Visibility visibility) {
   // Indexing an entry in the batch costs two skiplist searches; by_state
   // and gc are only scanned by recovery (at open) and retention, which
   // check each record they find, so their entries skip the index.
-  if (unindexed_ != nullptr &&
-      (cf == IndexCf::kByState || cf == IndexCf::kGc)) {
+  if (cf == IndexCf::kByState || cf == IndexCf::kGc) {
+    return BatchFor(Visibility::kAfterCommit);
+  }
+  return BatchFor(visibility);
+}
+
+rocksdb::WriteBatchBase& WriteTxn::BatchFor(Visibility visibility) {
+  if (visibility == Visibility::kAfterCommit && unindexed_ != nullptr) {
     return *unindexed_;
   }
   return batch_;
@@ -218,8 +246,15 @@ void WriteTxn::Lease(const std::vector<std::string>& keys, int64_t now_ms) {
   PutMeta(LeaseKey(id), EncodeKeyList(keys));
 }
 
-void WriteTxn::EndLeases(const std::vector<std::string>& keys) {
-  for (uint64_t id : store_.leases_.End(keys)) DeleteMeta(LeaseKey(id));
+std::vector<bool> WriteTxn::EndLeases(const std::vector<std::string>& keys) {
+  LeaseTable::Ending ending = store_.leases_.End(keys);
+  // Lease entries are read only when opening, never within a group.
+  for (uint64_t id : ending.finished_claims) {
+    BatchFor(Visibility::kAfterCommit)
+        .Delete(store_.meta_, LeaseKey(id))
+        .PermitUncheckedError();
+  }
+  return std::move(ending.ended);
 }
 
 void WriteTxn::PutMeta(std::string_view key, std::string_view value) {

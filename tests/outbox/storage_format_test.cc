@@ -127,15 +127,18 @@ struct FormatFixture : testing::OutboxFixture {
       BOOST_TEST(!r.event_json.empty());
       claimed_json[r.key.id()] = r.event_json;
       keys.push_back(RecordKey(r.key));
+      claimed.insert_or_assign(keys.back(), r);
     }
     return keys;
   }
 
   void Deliver(const std::vector<std::string>& keys, bool keep_payload) {
     Attempt attempt{kNowMs, 12, 200, "", "{}", "r-1", 1};
+    std::vector<Record> records;
+    for (const std::string& key : keys) records.push_back(claimed.at(key));
     BOOST_REQUIRE(outbox->store()
                       .Commit([&](WriteTxn& txn) {
-                        return MarkDeliveredOp(txn, keys, attempt,
+                        return MarkDeliveredOp(txn, records, attempt,
                                                clock.NowMs(), keep_payload, 10);
                       })
                       .ok());
@@ -152,6 +155,7 @@ struct FormatFixture : testing::OutboxFixture {
   }
 
   std::map<std::string, std::string> claimed_json;  // id -> bytes sent
+  std::map<std::string, Record> claimed;            // record key -> as claimed
 };
 
 BOOST_FIXTURE_TEST_SUITE(StorageFormatTest, FormatFixture)

@@ -2,6 +2,7 @@
 // retry promotion and retention, on a real RocksDB and a FakeClock.
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
+#include <future>
 #include <mutex>
 
 #include "outbox/src/claim.h"
@@ -36,17 +37,6 @@ struct StoreFixture : testing::OutboxFixture {
     StatusOr<ClaimedBatch> claim = ClaimBatch(store(), request);
     BOOST_REQUIRE_MESSAGE(claim.ok(), claim.status().ToString());
     return std::move(*claim);
-  }
-
-  static std::vector<std::string> KeysOf(const ClaimedBatch& claim) {
-    std::vector<std::string> keys;
-    for (const Record& r : claim.records) keys.push_back(RecordKey(r.key));
-    return keys;
-  }
-
-  static std::vector<std::string> KeysOf(const std::vector<Record>& records,
-                                         size_t i) {
-    return {RecordKey(records[i].key)};
   }
 
   Record Get(const std::string& id) {
@@ -133,7 +123,7 @@ BOOST_AUTO_TEST_CASE(DeliveredKeysAreNeverClaimedAgain) {
   ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, KeysOf(claim), attempt,
+                      return MarkDeliveredOp(txn, claim.records, attempt,
                                              clock.NowMs(), true, 10);
                     })
                     .ok());
@@ -158,7 +148,7 @@ BOOST_AUTO_TEST_CASE(RetryWaitsUntilItsTimeAndKeepsHistoryBounded) {
     Attempt failed{clock.NowMs(), 5, 503, "", "busy", "", 1};
     BOOST_REQUIRE(store()
                       .Commit([&](WriteTxn& txn) {
-                        return MarkRetryOp(txn, KeysOf(claim), failed,
+                        return MarkRetryOp(txn, claim.records, failed,
                                            clock.NowMs() + 1000, true,
                                            clock.NowMs(), 3);
                       })
@@ -180,7 +170,7 @@ BOOST_AUTO_TEST_CASE(RetryTimeSurvivesRestart) {
   ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
-                      return MarkRetryOp(txn, KeysOf(claim), attempt,
+                      return MarkRetryOp(txn, claim.records, attempt,
                                          clock.NowMs() + 60000, true,
                                          clock.NowMs(), 10);
                     })
@@ -213,7 +203,7 @@ BOOST_AUTO_TEST_CASE(RetentionDropsDeliveredKeysOnlyAfterTheApiWindow) {
   ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, KeysOf(claim), attempt,
+                      return MarkDeliveredOp(txn, claim.records, attempt,
                                              clock.NowMs(), true, 10);
                     })
                     .ok());
@@ -235,7 +225,7 @@ BOOST_AUTO_TEST_CASE(ReplayResetsDeadRecordsAndRefusesExpiredOnes) {
   BOOST_REQUIRE(claim.records.size() == 1u);
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
-                      return MarkDeadOp(txn, KeysOf(claim), attempt,
+                      return MarkDeadOp(txn, claim.records, attempt,
                                         "HTTP 400: bad event", clock.NowMs(),
                                         10);
                     })
@@ -269,7 +259,7 @@ BOOST_AUTO_TEST_CASE(RetentionInTheSameGroupAsAReplayKeepsTheReplayedRecord) {
   ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
-                      return MarkDeadOp(txn, KeysOf(claim), attempt, "HTTP 400",
+                      return MarkDeadOp(txn, claim.records, attempt, "HTTP 400",
                                         clock.NowMs(), 10);
                     })
                     .ok());
@@ -293,9 +283,38 @@ BOOST_AUTO_TEST_CASE(RetentionInTheSameGroupAsAReplayKeepsTheReplayedRecord) {
   BOOST_TEST(outbox->GetStats()->pending == 1u);
 }
 
-// A scan keeps a cursor past the queue's deleted front. gc entries go where
-// the rest of their group cannot see them; a scan in that group must not
-// move its cursor past them.
+// A scan keeps a cursor past the queue's deleted front. Outcomes put their
+// retry and gc entries where the rest of their group cannot see them; a
+// scan in that group must not move its cursor past them.
+BOOST_AUTO_TEST_CASE(ARetryWrittenInTheGroupOfARetryScanIsStillPromoted) {
+  Enqueue({MakeEvent("soon"), MakeEvent("later")});
+  std::vector<Record> claimed = ClaimDue().records;
+  BOOST_REQUIRE(claimed.size() == 2u);
+  if (claimed[0].key.id() != "soon") std::swap(claimed[0], claimed[1]);
+  const int64_t now = clock.NowMs();
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkRetryOp(txn, {claimed[1]}, attempt,
+                                         now + 10000, true, now, 10);
+                    })
+                    .ok());
+  size_t promoted = 0;
+  BOOST_REQUIRE(store()
+                    .Commit([&](WriteTxn& txn) {
+                      OUTBOX_RETURN_IF_ERROR(MarkRetryOp(
+                          txn, {claimed[0]}, attempt, now + 1000, true, now,
+                          10));
+                      return PromoteRetriesOp(txn, now, 100, &promoted);
+                    })
+                    .ok());
+  BOOST_TEST(promoted == 0u);
+  clock.Advance(2000);
+  BOOST_TEST(Promote() == 1u);
+  BOOST_TEST(Get("soon").next_attempt_ms == 0);
+  clock.Advance(10000);
+  BOOST_TEST(Promote() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(AGcEntryWrittenInTheGroupOfASweepIsStillSwept) {
   Enqueue({MakeEvent("recent", "px_test", kNowMs - kDayMs),
            MakeEvent("older", "px_test", kNowMs - 3 * kDayMs)});
@@ -304,7 +323,7 @@ BOOST_AUTO_TEST_CASE(AGcEntryWrittenInTheGroupOfASweepIsStillSwept) {
   BOOST_REQUIRE(claimed[0].key.id() == "older");
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, KeysOf(claimed, 1), attempt,
+                      return MarkDeliveredOp(txn, {claimed[1]}, attempt,
                                              clock.NowMs(), true, 10);
                     })
                     .ok());
@@ -313,7 +332,7 @@ BOOST_AUTO_TEST_CASE(AGcEntryWrittenInTheGroupOfASweepIsStillSwept) {
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
                       OUTBOX_RETURN_IF_ERROR(MarkDeliveredOp(
-                          txn, KeysOf(claimed, 0), attempt, clock.NowMs(), true,
+                          txn, {claimed[0]}, attempt, clock.NowMs(), true,
                           10));
                       return SweepRetentionOp(txn, clock.NowMs(), 100,
                                               &dropped);
@@ -330,7 +349,7 @@ BOOST_AUTO_TEST_CASE(ReplayOfDeliveredKeyNeedsForce) {
   ClaimedBatch claim = ClaimDue();
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, KeysOf(claim), attempt,
+                      return MarkDeliveredOp(txn, claim.records, attempt,
                                              clock.NowMs(), true, 10);
                     })
                     .ok());
@@ -375,11 +394,58 @@ BOOST_AUTO_TEST_CASE(AnEventBeingSentIsNeitherExpiredNorClaimedTwice) {
   // The API's answer is what counts.
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, KeysOf(claim), attempt,
+                      return MarkDeliveredOp(txn, claim.records, attempt,
                                              clock.NowMs(), true, 10);
                     })
                     .ok());
   BOOST_TEST(Get("old").state == State::kDelivered);
+}
+
+// An outcome's writes are not visible to the rest of its write group
+// (WriteTxn::UpdateLeased); its records stay leased until the group is
+// durable, so a claim in the same group cannot take them again.
+BOOST_AUTO_TEST_CASE(AClaimInTheSameGroupAsADeliveryDoesNotResendIt) {
+  Enqueue({MakeEvent("1"), MakeEvent("2")});
+  ClaimedBatch claim = ClaimDue();
+  BOOST_REQUIRE(claim.records.size() == 2u);
+  // Hold the writer so that the next two operations form one group.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> holding;
+  store().CommitAsync(
+      [&](WriteTxn&) {
+        holding.set_value();
+        released.wait();
+        return Status::Ok();
+      },
+      [](Status) {});
+  holding.get_future().wait();
+  std::promise<Status> delivered, claimed;
+  store().CommitAsync(
+      [&](WriteTxn& txn) {
+        return MarkDeliveredOp(txn, claim.records, attempt, clock.NowMs(),
+                               false, 10);
+      },
+      [&](Status s) { delivered.set_value(s); });
+  Claim again;
+  ClaimRequest request{"px_test", 1000, clock.NowMs(), 0};
+  store().CommitAsync(
+      [&](WriteTxn& txn) {
+        BOOST_TEST(txn.IsLeased(RecordKey(claim.records[0].key)));
+        return ClaimDueOp(txn, request, &again);
+      },
+      [&](Status s) { claimed.set_value(s); });
+  release.set_value();
+  BOOST_REQUIRE(delivered.get_future().get().ok());
+  BOOST_REQUIRE(claimed.get_future().get().ok());
+  BOOST_TEST(again.keys.empty());
+  BOOST_TEST(Get("1").state == State::kDelivered);
+  BOOST_TEST(!store().leases().IsLeased(RecordKey(claim.records[0].key)));
+  BOOST_TEST(ClaimDue().records.empty());
+  auto stats = outbox->GetStats();
+  BOOST_TEST(stats->delivered == 2u);
+  BOOST_TEST(stats->in_flight == 0u);
+  BOOST_TEST(stats->pending == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(ListingByStateShowsRecordsBeingSentAsInFlightOnly) {
@@ -433,12 +499,12 @@ BOOST_AUTO_TEST_CASE(AFailingOperationDoesNotPoisonItsWriteGroup) {
 
 BOOST_AUTO_TEST_CASE(AKeyListedTwiceInOneOutcomeChangesOnce) {
   Enqueue({MakeEvent("1"), MakeEvent("2")});
-  std::vector<std::string> keys = KeysOf(ClaimDue());
-  keys.push_back(keys[0]);
+  std::vector<Record> claimed = ClaimDue().records;
+  claimed.push_back(claimed[0]);
   BOOST_REQUIRE(store()
                     .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, keys, attempt, clock.NowMs(),
-                                             true, 10);
+                      return MarkDeliveredOp(txn, claimed, attempt,
+                                             clock.NowMs(), true, 10);
                     })
                     .ok());
   BOOST_TEST(Get("1").attempts.size() == 1u);
