@@ -5,9 +5,20 @@
 namespace outbox {
 
 StatusOr<ClaimedBatch> ClaimBatch(Store& store, const ClaimRequest& request) {
+  StatusOr<Claim> claim = ClaimKeys(store, request);
+  if (!claim.ok()) return claim.status();
+  return ReadClaim(store, *claim, request.now_ms);
+}
+
+StatusOr<Claim> ClaimKeys(Store& store, const ClaimRequest& request) {
   Claim claim;
   OUTBOX_RETURN_IF_ERROR(store.Commit(
       [&](WriteTxn& txn) { return ClaimDueOp(txn, request, &claim); }));
+  return claim;
+}
+
+StatusOr<ClaimedBatch> ReadClaim(Store& store, const Claim& claim,
+                                 int64_t now_ms) {
   ClaimedBatch batch;
   batch.expired = claim.expired;
   if (claim.keys.empty()) return batch;
@@ -24,7 +35,7 @@ StatusOr<ClaimedBatch> ClaimBatch(Store& store, const ClaimRequest& request) {
     }
     Record& record = *read[i];
     record.state = State::kInFlight;
-    record.state_changed_ms = request.now_ms;
+    record.state_changed_ms = now_ms;
     batch.records.push_back(std::move(record));
   }
   if (!unreadable.empty()) {

@@ -23,8 +23,17 @@ struct ClaimedBatch {
 // end with an outcome operation (record_ops.h). A leased record that cannot
 // be read (nothing else changes a leased record, so only an I/O error or
 // corruption does that) is released again and left out; when none can be
-// read, the first error is returned.
+// read, the first error is returned. ClaimKeys then ReadClaim.
 StatusOr<ClaimedBatch> ClaimBatch(Store& store, const ClaimRequest& request);
+
+// The first half of ClaimBatch, in the writer: leases the keys (and
+// expires what is too old).
+StatusOr<Claim> ClaimKeys(Store& store, const ClaimRequest& request);
+
+// The second half, on any thread: reads the leased `claim` (as returned by
+// ClaimKeys at `now_ms`), payloads included.
+StatusOr<ClaimedBatch> ReadClaim(Store& store, const Claim& claim,
+                                 int64_t now_ms);
 
 // Splits `records` into requests of at most `max_bytes` of event JSON each,
 // keeping their order; an event larger than that goes alone.

@@ -1,8 +1,10 @@
 // The delivery engine. One loop thread (or RunOnce) schedules: it promotes
 // due retries, and for each pixel with work claims a batch and hands it to
-// the transport. Responses arrive on the transport's thread, which decides
-// the verdict and queues the outcome write; the write's completion frees
-// the pixel for its next batch. So a slow pixel holds only its own slots.
+// the reader thread, which reads the records and hands them to the
+// transport (so the loop's next claim overlaps this one's reading).
+// Responses arrive on the transport's thread, which decides the verdict and
+// queues the outcome write; the write's completion frees the pixel for its
+// next batch. So a slow pixel holds only its own slots.
 #include <cstdio>
 
 #include "outbox/drainer.h"
@@ -59,7 +61,9 @@ Drainer::Impl::Impl(Outbox& o, Transport& t, ApiKeys k, DrainerOptions opts)
 Drainer::Drainer(Outbox& outbox, Transport& transport, ApiKeys keys,
                  DrainerOptions options)
     : impl_(std::make_unique<Impl>(outbox, transport, std::move(keys),
-                                   std::move(options))) {}
+                                   std::move(options))) {
+  impl_->reader = std::thread([impl = impl_.get()] { impl->ReaderLoop(); });
+}
 
 Drainer::~Drainer() { Stop(); }
 
@@ -76,6 +80,7 @@ void Drainer::Stop() {
   }
   impl_->cv.notify_all();
   if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->StopReader();  // After sending what it was given.
   impl_->WaitForIdle();
 }
 
@@ -217,23 +222,20 @@ Status Drainer::Impl::ServePixel(const std::string& pixel_id, int64_t now) {
   while (MayClaim(pixel_id, now)) {
     ClaimRequest request{pixel_id, options.batch_max_events, now,
                          outbox.options().expiry_margin_ms};
-    StatusOr<ClaimedBatch> claim = ClaimBatch(store, request);
+    StatusOr<Claim> claim = ClaimKeys(store, request);
     if (!claim.ok()) return claim.status();
-    if (claim->expired > 0) {
-      std::lock_guard<std::mutex> lock(mu);
-      stats.events_expired += claim->expired;
-    }
-    if (claim->records.empty()) return Status::Ok();
-    const bool full = claim->records.size() >= options.batch_max_events;
-    std::string api_key;
+    const bool full = claim->keys.size() >= options.batch_max_events;
     {
       std::lock_guard<std::mutex> lock(mu);
-      api_key = keys.For(pixel_id);
+      stats.events_expired += claim->expired;
+      if (claim->keys.empty()) return Status::Ok();
+      // The claim holds a request slot until the reader has sent it.
+      requests_in_flight++;
+      pixels[pixel_id].requests_in_flight++;
+      to_read.push_back(
+          {pixel_id, std::move(*claim), now, keys.For(pixel_id), full});
     }
-    for (std::vector<Record>& records :
-         SplitByBytes(std::move(claim->records), options.batch_max_bytes)) {
-      Send(Batch{pixel_id, std::move(records), api_key, full, false});
-    }
+    reader_cv.notify_one();
     if (!full) return Status::Ok();  // Partial: let it linger for more.
   }
   // Not claiming (paused, deferred, at capacity): still expire what grows
@@ -256,6 +258,48 @@ Status Drainer::Impl::ServePixel(const std::string& pixel_id, int64_t now) {
   }
   MaybeProbe(pixel_id, now);
   return Status::Ok();
+}
+
+void Drainer::Impl::ReaderLoop() {
+  for (;;) {
+    ClaimToSend job;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      reader_cv.wait(lock,
+                     [this] { return reader_stopping || !to_read.empty(); });
+      if (to_read.empty()) return;  // Stopping, and everything was sent.
+      job = std::move(to_read.front());
+      to_read.pop_front();
+    }
+    ReadAndSend(std::move(job));
+  }
+}
+
+void Drainer::Impl::StopReader() {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    reader_stopping = true;
+  }
+  reader_cv.notify_all();
+  if (reader.joinable()) reader.join();
+}
+
+void Drainer::Impl::ReadAndSend(ClaimToSend job) {
+  StatusOr<ClaimedBatch> read = ReadClaim(store, job.claim, job.claimed_ms);
+  if (!read.ok()) {
+    Log(LogLevel::kError, "pixel " + job.pixel_id +
+                              ": cannot read the claimed events: " +
+                              read.status().ToString());
+    std::lock_guard<std::mutex> lock(mu);
+    if (first_error.ok()) first_error = read.status();
+  } else {
+    for (std::vector<Record>& records :
+         SplitByBytes(std::move(read->records), options.batch_max_bytes)) {
+      Send(Batch{job.pixel_id, std::move(records), job.api_key, job.full,
+                 false});
+    }
+  }
+  Finish(job.pixel_id, false);  // The claim's slot; each Send took its own.
 }
 
 void Drainer::Impl::MaybeProbe(const std::string& pixel_id, int64_t now) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "outbox/drainer.h"
+#include "outbox/src/record_ops.h"
 #include "outbox/src/response_class.h"
 #include "outbox/src/store.h"
 
@@ -46,10 +48,19 @@ struct PixelState {
   size_t requests_in_flight = 0;
 };
 
+// A claim (keys leased, not read yet) on its way to the reader thread.
+struct ClaimToSend {
+  std::string pixel_id;
+  Claim claim;
+  int64_t claimed_ms = 0;
+  std::string api_key;
+  bool full = false;
+};
+
 struct Drainer::Impl {
   Impl(Outbox& o, Transport& t, ApiKeys k, DrainerOptions opts);
 
-  // Scheduling.
+  // Scheduling (loop thread, or RunOnce's caller).
   Status RunPass();
   Status ServePixel(const std::string& pixel_id, int64_t now);
   bool MayClaim(const std::string& pixel_id, int64_t now);
@@ -58,6 +69,12 @@ struct Drainer::Impl {
   void WaitForIdle();
   void SetPausedLocked(const std::string& pixel_id, bool paused);
   void Loop();
+
+  // Reading claimed records and sending them (reader thread), so that the
+  // loop's next claim waits for the writer while this one is being read.
+  void ReaderLoop();
+  void ReadAndSend(ClaimToSend job);
+  void StopReader();
 
   // Outcomes (transport thread).
   // `verdict` is ClassifyResponse of `response` for the whole batch.
@@ -87,6 +104,7 @@ struct Drainer::Impl {
   ApiKeys keys;                               // guarded by mu
   std::map<std::string, PixelState> pixels;   // guarded by mu
   bool all_paused = false;                    // guarded by mu
+  // Requests sent and not finished, and claims not sent yet.
   size_t requests_in_flight = 0;              // guarded by mu
   size_t rotation = 0;                        // guarded by mu
   bool wake = false;                          // guarded by mu
@@ -95,7 +113,11 @@ struct Drainer::Impl {
   Status first_error;                         // guarded by mu
   DrainerStats stats;                         // guarded by mu
   std::mt19937_64 rng;                        // guarded by mu
+  std::deque<ClaimToSend> to_read;            // guarded by mu
+  bool reader_stopping = false;               // guarded by mu
+  std::condition_variable reader_cv;          // Signals to_read.
   std::thread thread;
+  std::thread reader;
 };
 
 }  // namespace outbox
