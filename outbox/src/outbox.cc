@@ -8,6 +8,7 @@
 #include "outbox/src/crash_point.h"
 #include "outbox/src/event_json.h"
 #include "outbox/src/record_codec.h"
+#include "outbox/src/record_index.h"
 #include "outbox/src/record_ops.h"
 #include "outbox/src/storage_keys.h"
 #include "outbox/src/store.h"
@@ -20,6 +21,17 @@ constexpr int64_t kMaintenanceIntervalMs = 10 * 1000;
 // Stats look this far into the retry index for the oldest pending event:
 // beyond it (a long outage) the figure is approximate, and stays cheap.
 constexpr size_t kMaxRetryEntriesForStats = 10000;
+
+// Whether the stored record `value` under `record_key` is in `state`, as
+// stored (a leased record is stored PENDING). An undecodable one counts as
+// a match, so that reading it reports the error.
+bool StoredIn(std::string_view record_key, std::string_view value,
+              State state) {
+  StatusOr<DedupKey> key = DecodeRecordKey(record_key);
+  if (!key.ok()) return true;
+  StatusOr<Record> record = DecodeRecord(*key, value);
+  return !record.ok() || record->state == state;
+}
 
 const Clock* ClockOf(const Options& options) {
   return options.clock != nullptr ? options.clock : SystemClock();
@@ -252,18 +264,26 @@ StatusOr<RecordPage> Outbox::List(const ListQuery& query) const {
   if (!HexDecode(query.page_token, &start)) {
     return Status::InvalidArgument("page_token: not a token from this API");
   }
+  // PENDING and DELIVERED have no by_state entries (IndexedByState): they
+  // are found by scanning records and checking each one's state.
+  const bool scan_for_state = query.state &&
+                              *query.state != State::kInFlight &&
+                              !IndexedByState(*query.state);
   // Without a filter every key scanned is a match; with one, scan up to
   // max_scanned keys and stop loading records once the page is full.
-  const size_t budget = query.filter.MatchesAll()
+  const size_t budget = query.filter.MatchesAll() && !scan_for_state
                             ? query.limit
                             : std::max(query.limit, query.max_scanned);
   std::vector<std::string> keys;
   std::string resume;  // The first key not scanned, when the budget ran out.
-  auto collect = [&](std::string_view key, std::string_view) {
-    if (keys.size() == budget) {
+  size_t scanned = 0;
+  auto collect = [&](std::string_view key, std::string_view value) {
+    if (scanned == budget) {
       resume = HexEncode(key);
       return false;
     }
+    ++scanned;
+    if (scan_for_state && !StoredIn(key, value, *query.state)) return true;
     keys.emplace_back(key);
     return true;
   };
@@ -275,7 +295,7 @@ StatusOr<RecordPage> Outbox::List(const ListQuery& query) const {
     for (std::string& key : store_->leases().Keys(prefix, start, budget + 1)) {
       if (!collect(key, "")) break;
     }
-  } else if (query.state) {
+  } else if (query.state && !scan_for_state) {
     strip = 1;
     OUTBOX_RETURN_IF_ERROR(store_->Scan(
         IndexCf::kByState, ByStatePrefix(*query.state, query.pixel_id), start,

@@ -26,6 +26,11 @@ int64_t DropAtMs(const Record& record, const RetentionPolicy& policy) {
                   record.state_changed_ms + policy.terminal_retention_ms);
 }
 
+bool IndexedByState(State state) {
+  return state == State::kDead || state == State::kExpired ||
+         state == State::kInFlight;
+}
+
 std::string ByStatePrefix(State state, std::string_view pixel_id) {
   std::string out(1, static_cast<char>(state));
   if (!pixel_id.empty()) out.append(PixelPrefix(pixel_id));
@@ -42,8 +47,10 @@ std::vector<IndexEntry> IndexEntriesFor(const Record& record,
                                         std::string_view record_key,
                                         const RetentionPolicy& policy) {
   std::vector<IndexEntry> entries;
-  entries.push_back(
-      {IndexCf::kByState, ByStateKey(record.state, record_key), ""});
+  if (IndexedByState(record.state)) {
+    entries.push_back(
+        {IndexCf::kByState, ByStateKey(record.state, record_key), ""});
+  }
   switch (record.state) {
     case State::kPending:
       if (record.next_attempt_ms == 0) {

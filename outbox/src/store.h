@@ -71,8 +71,10 @@ using CounterMap = std::map<std::pair<State, std::string>, int64_t>;
 enum class WithPayload : bool { kNo = false, kYes = true };
 
 // The storage format this build writes. Format 1 kept the payload inside
-// the record; opening such a directory converts it (Store::Open).
-inline constexpr int kStorageFormat = 2;
+// the record; format 2 indexed every record in by_state, format 3 only
+// those in IndexedByState states. Opening an older directory converts it
+// (Store::Open).
+inline constexpr int kStorageFormat = 3;
 
 class WriteTxn;
 
@@ -89,7 +91,7 @@ class Store {
   enum class OpKind { kGeneral, kInsertOnly };
 
   // Opens (creating if needed) the database in options.data_dir, converting
-  // a format-1 directory to format 2 first. INVALID_ARGUMENT for bad
+  // a format-1 or format-2 directory to format 3 first. INVALID_ARGUMENT for bad
   // options, FAILED_PRECONDITION for a directory written by a newer format,
   // UNAVAILABLE / INTERNAL when RocksDB cannot open the directory (the
   // message says why).
@@ -162,6 +164,8 @@ class Store {
   explicit Store(StoreOptions options);
   Status OpenDb();
   Status UpgradeFormat();
+  Status MovePayloadsOutOfRecords();  // Format 1 to 2.
+  Status DropUnindexedStates();       // Format 2 to 3.
   Status LoadCounters();
   void WriterLoop();
   void RunGroup(std::vector<Pending>* group);

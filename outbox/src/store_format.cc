@@ -1,5 +1,6 @@
 // Store::UpgradeFormat: bringing an older data directory to the format this
 // build writes (docs/design.md, "Storage layout").
+#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 
 #include "outbox/src/record_codec.h"
@@ -23,7 +24,7 @@ Status Store::UpgradeFormat() {
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), meta_, kFormatKey, &format);
   if (s.ok() && format == current) return Status::Ok();
-  if (s.ok()) {
+  if (s.ok() && format != "2") {
     return Status::FailedPrecondition(
         "the outbox database in " + options_.data_dir +
         " has storage format " + format + ", and this build reads formats 1 to " +
@@ -31,7 +32,14 @@ Status Store::UpgradeFormat() {
         ": open it with the newer capi-outbox that wrote it, or use another "
         "data_dir");
   }
-  if (!s.IsNotFound()) return FromRocks(s, "cannot read the storage format");
+  if (!s.ok() && !s.IsNotFound()) {
+    return FromRocks(s, "cannot read the storage format");
+  }
+  if (s.IsNotFound()) OUTBOX_RETURN_IF_ERROR(MovePayloadsOutOfRecords());
+  return DropUnindexedStates();
+}
+
+Status Store::MovePayloadsOutOfRecords() {
   // Format 1 (or a new directory): move every inline payload into payloads.
   // Each batch is synced on its own; after a crash midway the next open
   // converts the rest, as converted records have no inline payload left.
@@ -58,8 +66,49 @@ Status Store::UpgradeFormat() {
   }
   OUTBOX_RETURN_IF_ERROR(
       FromRocks(it->status(), "cannot read the outbox database"));
-  batch.Put(meta_, kFormatKey, current).PermitUncheckedError();
   return FromRocks(db_->Write(sync, &batch),
+                   "cannot convert the outbox database");
+}
+
+Status Store::DropUnindexedStates() {
+  // Format 3 keeps by_state entries only for IndexedByState states; those
+  // of PENDING and DELIVERED records go. Whole files first (cheap, and
+  // what a large directory mostly is), then point deletions for the rest.
+  // Not DeleteRange: RocksDB 7.8 corrupts a memtable that has an insert
+  // hint extractor (as every index column family does) when a range
+  // tombstone is added to it. Each batch is synced; after a crash the next
+  // open deletes what is left, and only then is the format written.
+  rocksdb::ColumnFamilyHandle* by_state = IndexHandle(IndexCf::kByState);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  for (State state : {State::kPending, State::kDelivered}) {
+    const std::string from(1, static_cast<char>(state));
+    const std::string to(1, static_cast<char>(static_cast<int>(state) + 1));
+    const rocksdb::Slice begin(from), end(to);
+    OUTBOX_RETURN_IF_ERROR(FromRocks(
+        rocksdb::DeleteFilesInRange(db_.get(), by_state, &begin, &end,
+                                    /*include_end=*/false),
+        "cannot convert the outbox database"));
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &end;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, by_state));
+    rocksdb::WriteBatch batch;
+    for (it->Seek(begin); it->Valid(); it->Next()) {
+      batch.Delete(by_state, it->key()).PermitUncheckedError();
+      if (batch.Count() < kUpgradeBatch) continue;
+      OUTBOX_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch),
+                                       "cannot convert the outbox database"));
+      batch.Clear();
+    }
+    OUTBOX_RETURN_IF_ERROR(
+        FromRocks(it->status(), "cannot read the outbox database"));
+    OUTBOX_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch),
+                                     "cannot convert the outbox database"));
+  }
+  rocksdb::WriteBatch format;
+  format.Put(meta_, kFormatKey, std::to_string(kStorageFormat))
+      .PermitUncheckedError();
+  return FromRocks(db_->Write(sync, &format),
                    "cannot convert the outbox database");
 }
 

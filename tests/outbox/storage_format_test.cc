@@ -1,7 +1,9 @@
 // The on-disk layout: the payload is written once, in its own column family,
-// and leaves with its record; a format-1 directory (payload inside each
-// record) is converted on open, also after a conversion cut short; a newer
-// format is refused. Checked by reading the database underneath the Outbox.
+// and leaves with its record; only DEAD and EXPIRED records have by_state
+// entries; a format-1 directory (payload inside each record) is converted
+// on open, also after a conversion cut short, and a format-2 one loses its
+// other by_state entries; a newer format is refused. Checked by reading the
+// database underneath the Outbox.
 #include <rocksdb/db.h>
 
 #include <boost/test/unit_test.hpp>
@@ -63,6 +65,12 @@ class RawDb {
   void Put(const std::string& cf, const std::string& key,
            const std::string& value) {
     Check(db_->Put(rocksdb::WriteOptions(), cfs_.at(cf), key, value));
+  }
+  // Compacts a column family into files below level 0, the only ones
+  // rocksdb::DeleteFilesInRange removes.
+  void CompactAll(const std::string& cf) {
+    Check(db_->CompactRange(rocksdb::CompactRangeOptions(), cfs_.at(cf),
+                            nullptr, nullptr));
   }
   void Delete(const std::string& cf, const std::string& key) {
     Check(db_->Delete(rocksdb::WriteOptions(), cfs_.at(cf), key));
@@ -178,7 +186,82 @@ BOOST_AUTO_TEST_CASE(StateChangesRewriteASmallRecordAndNotThePayload) {
     BOOST_TEST(value.size() < json.size() / 2);
     BOOST_TEST(value.find("order_created") == std::string::npos);
   }
-  BOOST_TEST(raw.All("meta").at("format") == "2");
+  BOOST_TEST(raw.All("meta").at("format") == "3");
+}
+
+BOOST_AUTO_TEST_CASE(OnlyDeadAndExpiredRecordsHaveStateEntries) {
+  Enqueue({MakeEvent("delivered"), MakeEvent("dead")});
+  ClaimAll();
+  Deliver({KeyOf("delivered")}, /*keep_payload=*/false);
+  Attempt attempt{kNowMs, 12, 400, "", "{}", "r-1", 1};
+  std::vector<Record> dead = {claimed.at(KeyOf("dead"))};
+  BOOST_REQUIRE(outbox->store()
+                    .Commit([&](WriteTxn& txn) {
+                      return MarkDeadOp(txn, dead, attempt, "HTTP 400",
+                                        clock.NowMs(), 10);
+                    })
+                    .ok());
+  Enqueue({MakeEvent("pending")});
+  outbox.reset();
+  RawDb raw(options.data_dir);
+  std::map<std::string, std::string> by_state = raw.All("by_state");
+  BOOST_TEST(by_state.size() == 1u);
+  BOOST_TEST(by_state.count(std::string(1, char(State::kDead)) +
+                            KeyOf("dead")) == 1u);
+}
+
+// Format 2 indexed every record in by_state. Opening it drops the entries
+// of PENDING and DELIVERED records, and listing still finds them.
+BOOST_AUTO_TEST_CASE(AFormatTwoDirectoryLosesItsPendingAndDeliveredEntries) {
+  Enqueue({MakeEvent("delivered"), MakeEvent("dead"), MakeEvent("pending")});
+  ClaimAll();
+  Deliver({KeyOf("delivered")}, /*keep_payload=*/false);
+  Attempt attempt{kNowMs, 12, 400, "", "{}", "r-1", 1};
+  std::vector<Record> dead = {claimed.at(KeyOf("dead"))};
+  std::vector<Record> pending = {claimed.at(KeyOf("pending"))};
+  BOOST_REQUIRE(outbox->store()
+                    .Commit([&](WriteTxn& txn) {
+                      OUTBOX_RETURN_IF_ERROR(MarkDeadOp(
+                          txn, dead, attempt, "HTTP 400", clock.NowMs(), 10));
+                      return MarkRetryOp(txn, pending, attempt, 0, false,
+                                         clock.NowMs(), 10);
+                    })
+                    .ok());
+  outbox.reset();
+  const std::string dead_entry =
+      std::string(1, char(State::kDead)) + KeyOf("dead");
+  {
+    RawDb raw(options.data_dir);
+    // The pending entry shares a compacted file with the dead one, which
+    // must survive the upgrade's whole-file deletion; the delivered one is
+    // in the memtable, deleted by key.
+    raw.Put("by_state", std::string(1, char(State::kPending)) +
+                            KeyOf("pending"), "");
+    raw.CompactAll("by_state");
+    raw.Put("by_state", std::string(1, char(State::kDelivered)) +
+                            KeyOf("delivered"), "");
+    raw.Put("meta", "format", "2");
+    BOOST_REQUIRE(raw.All("by_state").size() == 3u);
+  }
+  Reopen();
+  auto ids = [&](State state) {
+    ListQuery query;
+    query.state = state;
+    std::vector<std::string> out;
+    auto page = outbox->List(query);
+    BOOST_REQUIRE_MESSAGE(page.ok(), page.status().ToString());
+    for (const Record& r : page->records) out.push_back(r.key.id());
+    return out;
+  };
+  BOOST_TEST((ids(State::kPending) == std::vector<std::string>{"pending"}));
+  BOOST_TEST((ids(State::kDelivered) == std::vector<std::string>{"delivered"}));
+  BOOST_TEST((ids(State::kDead) == std::vector<std::string>{"dead"}));
+  outbox.reset();
+  RawDb raw(options.data_dir);
+  BOOST_TEST(raw.All("meta").at("format") == "3");
+  std::map<std::string, std::string> by_state = raw.All("by_state");
+  BOOST_TEST(by_state.size() == 1u);
+  BOOST_TEST(by_state.count(dead_entry) == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(AClaimWritesOneLeaseEntryAndLeavesItsRecordsAsTheyWere) {
@@ -290,7 +373,7 @@ BOOST_AUTO_TEST_CASE(AFormatOneDirectoryIsConvertedOnOpen) {
   outbox.reset();
 
   RawDb raw(options.data_dir);
-  BOOST_TEST(raw.All("meta").at("format") == "2");
+  BOOST_TEST(raw.All("meta").at("format") == "3");
   BOOST_TEST(raw.All("payloads").size() == 3u);
   for (const auto& [key, value] : raw.All("records")) {
     BOOST_TEST(value.find("order_created") == std::string::npos);
@@ -320,7 +403,7 @@ BOOST_AUTO_TEST_CASE(AConversionCutShortIsFinishedOnTheNextOpen) {
   outbox.reset();
   RawDb raw(options.data_dir);
   BOOST_TEST(raw.All("payloads").size() == 3u);
-  BOOST_TEST(raw.All("meta").at("format") == "2");
+  BOOST_TEST(raw.All("meta").at("format") == "3");
 }
 
 BOOST_AUTO_TEST_CASE(AnUndecodableRecordDoesNotKeepTheConversionFromOpening) {
@@ -371,17 +454,17 @@ BOOST_AUTO_TEST_CASE(ANewerFormatIsRefusedWithAClearError) {
   outbox.reset();
   {
     RawDb raw(options.data_dir);
-    raw.Put("meta", "format", "3");
+    raw.Put("meta", "format", "4");
   }
   auto opened = Outbox::Open(options);
   BOOST_REQUIRE(!opened.ok());
   BOOST_TEST(opened.status().code() == StatusCode::kFailedPrecondition);
-  BOOST_TEST(opened.status().message().find("format 3") != std::string::npos);
+  BOOST_TEST(opened.status().message().find("format 4") != std::string::npos);
   BOOST_TEST(opened.status().message().find(options.data_dir) !=
              std::string::npos);
   {
     RawDb raw(options.data_dir);  // Untouched.
-    BOOST_TEST(raw.All("meta").at("format") == "3");
+    BOOST_TEST(raw.All("meta").at("format") == "4");
     BOOST_TEST(raw.All("payloads").size() == 1u);
   }
 }

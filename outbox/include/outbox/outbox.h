@@ -98,11 +98,6 @@ struct Stats : StateCounts {
   uint64_t disk_bytes = 0;
 };
 
-// State and pixel choose what is scanned (an index); `filter` is then
-// checked on each record scanned. A selective filter may therefore scan
-// many records per match: one call scans at most `max_scanned` and returns
-// what it found with a token to continue, so a page may hold fewer than
-// `limit` records (even none) and still not be the last.
 // Pending work that delivery will give up on soon: PENDING and IN_FLIGHT
 // events whose deadline (event timestamp + 7 days, less
 // Options::expiry_margin_ms) falls before now + within_ms. Includes events
@@ -117,14 +112,21 @@ struct ExpiryForecast {
   bool approximate = false;
 };
 
+// State and pixel choose what is scanned: the records of the pixel (or all
+// of them), or an index of DEAD, EXPIRED or IN_FLIGHT ones. A filter, or a
+// state of PENDING or DELIVERED (which have no index), is then checked on
+// each record scanned, so one match may take many records scanned: one
+// call scans at most `max_scanned` and returns what it found with a token
+// to continue, so a page may hold fewer than `limit` records (even none)
+// and still not be the last.
 struct ListQuery {
   std::optional<State> state;  // Default: any state.
   std::string pixel_id;        // Default (empty): any pixel.
   RecordFilter filter;         // Default: every record.
   size_t limit = 100;          // At most this many records per page (1-1000).
   std::string page_token;      // From RecordPage::next_page_token.
-  // Records examined per call when `filter` is set (at least `limit`).
-  // Default: 10000.
+  // Records examined per call when `filter` is set or `state` is PENDING
+  // or DELIVERED (at least `limit`). Default: 10000.
   size_t max_scanned = 10000;
 };
 
