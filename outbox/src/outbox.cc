@@ -266,9 +266,7 @@ StatusOr<RecordPage> Outbox::List(const ListQuery& query) const {
   }
   // PENDING and DELIVERED have no by_state entries (IndexedByState): they
   // are found by scanning records and checking each one's state.
-  const bool scan_for_state = query.state &&
-                              *query.state != State::kInFlight &&
-                              !IndexedByState(*query.state);
+  const bool scan_for_state = query.state && !IndexedByState(*query.state);
   // Without a filter every key scanned is a match; with one, scan up to
   // max_scanned keys and stop loading records once the page is full.
   const size_t budget = query.filter.MatchesAll() && !scan_for_state

@@ -91,8 +91,8 @@ class Store {
   enum class OpKind { kGeneral, kInsertOnly };
 
   // Opens (creating if needed) the database in options.data_dir, converting
-  // a format-1 or format-2 directory to format 3 first. INVALID_ARGUMENT for bad
-  // options, FAILED_PRECONDITION for a directory written by a newer format,
+  // a format-1 or format-2 directory to format 3 first. INVALID_ARGUMENT for
+  // bad options, FAILED_PRECONDITION for a directory written by a newer format,
   // UNAVAILABLE / INTERNAL when RocksDB cannot open the directory (the
   // message says why).
   static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);

@@ -39,6 +39,15 @@ struct StoreFixture : testing::OutboxFixture {
     return std::move(*claim);
   }
 
+  // Marks the claimed records delivered, as the drainer does after a 200.
+  void Deliver(const std::vector<Record>& claimed, bool keep_payload) {
+    Status s = store().Commit([&](WriteTxn& txn) {
+      return MarkDeliveredOp(txn, claimed, attempt, clock.NowMs(),
+                             keep_payload, 10);
+    });
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+  }
+
   Record Get(const std::string& id) {
     auto r = outbox->Get(*DedupKey::ForEvent(MakeEvent(id)));
     BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
@@ -121,12 +130,7 @@ BOOST_AUTO_TEST_CASE(EventsPastTheirDeadlineExpireInsteadOfBeingClaimed) {
 BOOST_AUTO_TEST_CASE(DeliveredKeysAreNeverClaimedAgain) {
   Enqueue({MakeEvent("1")});
   ClaimedBatch claim = ClaimDue();
-  BOOST_REQUIRE(store()
-                    .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, claim.records, attempt,
-                                             clock.NowMs(), true, 10);
-                    })
-                    .ok());
+  Deliver(claim.records, /*keep_payload=*/true);
   Record r = Get("1");
   BOOST_TEST(r.state == State::kDelivered);
   BOOST_TEST(r.attempts.size() == 1u);
@@ -201,12 +205,7 @@ BOOST_AUTO_TEST_CASE(InFlightRecordsAreDueAgainAfterReopen) {
 BOOST_AUTO_TEST_CASE(RetentionDropsDeliveredKeysOnlyAfterTheApiWindow) {
   Enqueue({MakeEvent("1"), MakeEvent("2")});
   ClaimedBatch claim = ClaimDue();
-  BOOST_REQUIRE(store()
-                    .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, claim.records, attempt,
-                                             clock.NowMs(), true, 10);
-                    })
-                    .ok());
+  Deliver(claim.records, /*keep_payload=*/true);
   clock.Advance(7 * kDayMs - 2 * 60 * 1000);
   BOOST_TEST(*outbox->RunMaintenance() == 0u);
   BOOST_TEST(outbox->GetStats()->delivered == 2u);
@@ -321,12 +320,7 @@ BOOST_AUTO_TEST_CASE(AGcEntryWrittenInTheGroupOfASweepIsStillSwept) {
   std::vector<Record> claimed = ClaimDue().records;
   BOOST_REQUIRE(claimed.size() == 2u);
   BOOST_REQUIRE(claimed[0].key.id() == "older");
-  BOOST_REQUIRE(store()
-                    .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, {claimed[1]}, attempt,
-                                             clock.NowMs(), true, 10);
-                    })
-                    .ok());
+  Deliver({claimed[1]}, /*keep_payload=*/true);
   // "older" leaves the API's window two days before "recent".
   size_t dropped = 0;
   BOOST_REQUIRE(store()
@@ -347,12 +341,7 @@ BOOST_AUTO_TEST_CASE(AGcEntryWrittenInTheGroupOfASweepIsStillSwept) {
 BOOST_AUTO_TEST_CASE(ReplayOfDeliveredKeyNeedsForce) {
   Enqueue({MakeEvent("1")});
   ClaimedBatch claim = ClaimDue();
-  BOOST_REQUIRE(store()
-                    .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, claim.records, attempt,
-                                             clock.NowMs(), true, 10);
-                    })
-                    .ok());
+  Deliver(claim.records, /*keep_payload=*/true);
   DedupKey key = *DedupKey::ForEvent(MakeEvent("1"));
   BOOST_TEST(outbox->Replay({key}, {})->replayed == 0u);
   BOOST_TEST(outbox->Replay({key}, {false, /*force=*/true})->replayed == 1u);
@@ -392,12 +381,7 @@ BOOST_AUTO_TEST_CASE(AnEventBeingSentIsNeitherExpiredNorClaimedTwice) {
   BOOST_TEST(again.records.empty());
   BOOST_TEST(Get("old").state == State::kInFlight);
   // The API's answer is what counts.
-  BOOST_REQUIRE(store()
-                    .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, claim.records, attempt,
-                                             clock.NowMs(), true, 10);
-                    })
-                    .ok());
+  Deliver(claim.records, /*keep_payload=*/true);
   BOOST_TEST(Get("old").state == State::kDelivered);
 }
 
@@ -480,12 +464,7 @@ BOOST_AUTO_TEST_CASE(ListingPendingAmongDeliveredScansInBoundedPages) {
   for (int i = 0; i < 10; ++i) events.push_back(MakeEvent("d" + std::to_string(i)));
   Enqueue(events);
   ClaimedBatch claim = ClaimDue();
-  BOOST_REQUIRE(store()
-                    .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, claim.records, attempt,
-                                             clock.NowMs(), false, 10);
-                    })
-                    .ok());
+  Deliver(claim.records, /*keep_payload=*/false);
   Enqueue({MakeEvent("p1"), MakeEvent("p2")});
   ListQuery query;
   query.limit = 1;
@@ -541,12 +520,7 @@ BOOST_AUTO_TEST_CASE(AKeyListedTwiceInOneOutcomeChangesOnce) {
   Enqueue({MakeEvent("1"), MakeEvent("2")});
   std::vector<Record> claimed = ClaimDue().records;
   claimed.push_back(claimed[0]);
-  BOOST_REQUIRE(store()
-                    .Commit([&](WriteTxn& txn) {
-                      return MarkDeliveredOp(txn, claimed, attempt,
-                                             clock.NowMs(), true, 10);
-                    })
-                    .ok());
+  Deliver(claimed, /*keep_payload=*/true);
   BOOST_TEST(Get("1").attempts.size() == 1u);
   auto stats = outbox->GetStats();
   BOOST_TEST(stats->delivered == 2u);
