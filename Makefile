@@ -50,7 +50,8 @@ asan: deps
 
 # The concurrency tests under ThreadSanitizer.
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
-TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 \
+  suppressions=$(CURDIR)/tests/tsan.supp print_suppressions=1"
 tsan: deps
 	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS="$(TSAN_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
