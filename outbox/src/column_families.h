@@ -1,7 +1,8 @@
 // The RocksDB options of the store's column families (docs/design.md has
 // what each one holds): one shared block cache, a Bloom filter where enqueue
-// probes for duplicates, memtable insert hints where keys arrive in order,
-// and the comparator that keeps older builds out (FormatGuardComparator).
+// probes for duplicates, memtable insert hints (the store writes each batch
+// in key order), and the comparator that keeps older builds out
+// (FormatGuardComparator).
 #ifndef OUTBOX_SRC_COLUMN_FAMILIES_H_
 #define OUTBOX_SRC_COLUMN_FAMILIES_H_
 

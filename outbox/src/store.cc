@@ -15,6 +15,7 @@
 
 #include "outbox/src/column_families.h"
 #include "outbox/src/crash_point.h"
+#include "outbox/src/key_ordered_batch.h"
 #include "outbox/src/private_file_system.h"
 #include "outbox/src/record_codec.h"
 #include "outbox/src/rocks_status.h"
@@ -225,35 +226,6 @@ void Store::RunGroup(std::vector<Pending>* group) {
   }
 }
 
-namespace {
-
-// Copies the entries of one write batch into another.
-class CopyInto : public rocksdb::WriteBatch::Handler {
- public:
-  CopyInto(rocksdb::WriteBatch* to,
-           const std::vector<rocksdb::ColumnFamilyHandle*>& handles)
-      : to_(to) {
-    for (rocksdb::ColumnFamilyHandle* h : handles) handles_[h->GetID()] = h;
-  }
-  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
-                        const rocksdb::Slice& value) override {
-    auto it = handles_.find(cf);
-    if (it == handles_.end()) return rocksdb::Status::Corruption("no such cf");
-    return to_->Put(it->second, key, value);
-  }
-  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
-    auto it = handles_.find(cf);
-    if (it == handles_.end()) return rocksdb::Status::Corruption("no such cf");
-    return to_->Delete(it->second, key);
-  }
-
- private:
-  rocksdb::WriteBatch* to_;
-  std::map<uint32_t, rocksdb::ColumnFamilyHandle*> handles_;
-};
-
-}  // namespace
-
 void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
   // Insert-only operations share `plain`. General ones write to `indexed`,
   // whose index lets later operations of the group read their writes, and
@@ -289,17 +261,13 @@ void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
     }
     results.push_back(std::move(s));
   }
-  Status written = Status::Ok();
-  if (indexed) {
-    // No key is written to both batches (what goes to `plain` is read by
-    // no operation of the group, so none writes it again), so their order
-    // in the write does not matter.
-    CopyInto copy(&plain, handles_);
-    written = FromRocks(indexed->GetWriteBatch()->Iterate(&copy),
-                        "cannot assemble the write");
-  }
+  // No key is written to both batches (what goes to `plain` is read by no
+  // operation of the group, so none writes it again), so their order in the
+  // write does not matter.
+  std::vector<const rocksdb::WriteBatch*> parts = {&plain};
+  if (indexed) parts.push_back(indexed->GetWriteBatch());
   unseen_queue_puts_.clear();
-  if (written.ok()) written = WriteGroup(&plain, deltas);
+  Status written = WriteGroup(parts, deltas);
   // A claim whose write failed was never told its keys; an outcome whose
   // write failed is written again, and its keys stay leased till then.
   if (written.ok()) {
@@ -317,8 +285,14 @@ void Store::RunBatch(Pending* begin, Pending* end, OpKind kind) {
   }
 }
 
-Status Store::WriteGroup(rocksdb::WriteBatch* batch, const CounterMap& deltas) {
-  if (batch->Count() == 0 && deltas.empty()) {
+Status Store::WriteGroup(const std::vector<const rocksdb::WriteBatch*>& parts,
+                         const CounterMap& deltas) {
+  KeyOrderedBatch ordered(handles_);
+  for (const rocksdb::WriteBatch* part : parts) {
+    OUTBOX_RETURN_IF_ERROR(
+        FromRocks(ordered.Add(*part), "cannot assemble the write"));
+  }
+  if (ordered.empty() && deltas.empty()) {
     return Status::Ok();
   }
   CounterMap updated;
@@ -329,13 +303,16 @@ Status Store::WriteGroup(rocksdb::WriteBatch* batch, const CounterMap& deltas) {
       updated[key] = (it == counters_.end() ? 0 : it->second) + delta;
     }
   }
+  rocksdb::WriteBatch counters;
   for (const auto& [key, value] : updated) {
     std::string bytes;
     AppendBigEndian64(static_cast<uint64_t>(std::max<int64_t>(value, 0)),
                       &bytes);
-    batch->Put(meta_, CounterKey(key.first, key.second), bytes)
+    counters.Put(meta_, CounterKey(key.first, key.second), bytes)
         .PermitUncheckedError();
   }
+  OUTBOX_RETURN_IF_ERROR(
+      FromRocks(ordered.Add(counters), "cannot assemble the write"));
   if (needs_resume_) {
     // A failed write (e.g. disk full) may leave RocksDB read-only until it
     // is told to resume; doing so here retries recovery on each new group.
@@ -343,7 +320,10 @@ Status Store::WriteGroup(rocksdb::WriteBatch* batch, const CounterMap& deltas) {
   }
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  rocksdb::Status s = db_->Write(sync, batch);
+  // In key order, each memtable insert starts where the one before it
+  // ended (key_ordered_batch.h).
+  rocksdb::WriteBatch batch = ordered.Build();
+  rocksdb::Status s = db_->Write(sync, &batch);
   needs_resume_ = !s.ok();
   if (!s.ok()) {
     scan_cursors_.clear();  // The deletes they rely on did not happen.

@@ -170,7 +170,10 @@ class Store {
   void WriterLoop();
   void RunGroup(std::vector<Pending>* group);
   void RunBatch(Pending* begin, Pending* end, OpKind kind);
-  Status WriteGroup(rocksdb::WriteBatch* batch, const CounterMap& deltas);
+  // Writes `parts` and the counters changed by `deltas` as one synced
+  // write, in key order.
+  Status WriteGroup(const std::vector<const rocksdb::WriteBatch*>& parts,
+                    const CounterMap& deltas);
   rocksdb::ColumnFamilyHandle* IndexHandle(IndexCf cf) const;
   rocksdb::ColumnFamilyHandle* AppHandle(std::string_view name) const;
 
