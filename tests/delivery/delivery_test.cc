@@ -127,9 +127,12 @@ BOOST_AUTO_TEST_CASE(EveryKeyArrivesThroughThirtyPercentMixedFaults) {
 
 BOOST_AUTO_TEST_CASE(KillNineWhileDeliveringNeverResendsADeliveredKey) {
   FakeCapiProcess capi({"--seed", "11"});
-  // Nearly every answer slow, and small batches, so that the drain (8 requests in
-  // flight) outlasts ten kills of 50-400 ms runs however fast the machine.
-  capi.Control(R"({"status_503":0.05,"slow":0.95,"slow_ms":20})");
+  // Every accepting answer takes 100 ms (the other 5% are 503s) and batches
+  // are small, so the drain (8 requests in flight) delivers at most 4,000
+  // events/s: 20,000 events take at least 5 s, more than ten kills of runs
+  // of at most 400 ms, however fast the machine. (At 20 ms a faster machine
+  // delivered everything in 7 runs.)
+  capi.Control(R"({"status_503":0.05,"slow":0.95,"slow_ms":100})");
   testing::TempDir dir;
   const std::string db = dir.Sub("db");
   std::mt19937 rng(std::random_device{}());
