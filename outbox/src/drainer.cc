@@ -3,8 +3,9 @@
 // the reader thread, which reads the records and hands them to the
 // transport (so the loop's next claim overlaps this one's reading).
 // Responses arrive on the transport's thread, which decides the verdict and
-// queues the outcome write; the write's completion frees the pixel for its
-// next batch. So a slow pixel holds only its own slots.
+// queues the outcome write; the answer frees the pixel's slot for its next
+// batch, whose claim then queues behind that write (RunOnce and Stop wait
+// for both). So a slow pixel holds only its own slots.
 #include <cstdio>
 
 #include "outbox/drainer.h"
@@ -169,7 +170,9 @@ void Drainer::Impl::Loop() {
 
 void Drainer::Impl::WaitForIdle() {
   std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [this] { return requests_in_flight == 0; });
+  cv.wait(lock, [this] {
+    return requests_in_flight == 0 && outcomes_being_written == 0;
+  });
 }
 
 Status Drainer::Impl::RunPass() {

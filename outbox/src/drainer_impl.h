@@ -104,8 +104,10 @@ struct Drainer::Impl {
   ApiKeys keys;                               // guarded by mu
   std::map<std::string, PixelState> pixels;   // guarded by mu
   bool all_paused = false;                    // guarded by mu
-  // Requests sent and not finished, and claims not sent yet.
+  // Requests sent and not answered, and claims not sent yet.
   size_t requests_in_flight = 0;              // guarded by mu
+  // Outcomes queued to the store's writer and not written yet.
+  size_t outcomes_being_written = 0;          // guarded by mu
   size_t rotation = 0;                        // guarded by mu
   bool wake = false;                          // guarded by mu
   bool stopping = false;                      // guarded by mu

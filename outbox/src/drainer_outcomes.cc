@@ -199,27 +199,35 @@ void Drainer::Impl::Persist(const Batch& batch, Store::Op op,
                             uint64_t DrainerStats::*count) {
   size_t n = batch.records.size();
   std::string pixel_id = batch.pixel_id;
-  bool full = batch.full;
-  store.CommitAsync(op, [this, op, n, pixel_id, full, count](Status s) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      if (s.ok()) {
-        if (count != nullptr) stats.*count += n;
-      } else {
-        // The outcome is known but not on disk; the records stay leased
-        // (never claimed twice) until the next pass writes it again.
-        stats.outcome_write_failures++;
-        failed_outcomes.push_back(op);
-        if (first_error.ok()) first_error = s;
-      }
-    }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    outcomes_being_written++;
+  }
+  store.CommitAsync(op, [this, op, n, pixel_id, count](Status s) {
     if (!s.ok()) {
       Log(LogLevel::kError, "pixel " + pixel_id +
                                 ": cannot record a delivery outcome (" +
                                 s.ToString() + "); will retry");
     }
-    Finish(pixel_id, full);
+    std::lock_guard<std::mutex> lock(mu);
+    if (s.ok()) {
+      if (count != nullptr) stats.*count += n;
+    } else {
+      // The outcome is known but not on disk; the records stay leased
+      // (never claimed twice) until the next pass writes it again.
+      stats.outcome_write_failures++;
+      failed_outcomes.push_back(op);
+      if (first_error.ok()) first_error = s;
+    }
+    // Last: once idle, the drainer may be destroyed.
+    outcomes_being_written--;
+    cv.notify_all();
   });
+  // The request is answered, so its slot is free now: the pixel's next
+  // claim queues behind this outcome and can share its write group
+  // (and fsync) instead of waiting for it. The batch's keys stay leased
+  // until the outcome is durable, so that claim cannot take them again.
+  Finish(pixel_id, batch.full);
 }
 
 void Drainer::Impl::Finish(const std::string& pixel_id, bool wake_loop) {

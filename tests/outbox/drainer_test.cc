@@ -1,14 +1,19 @@
 // The Drainer against a scripted transport and a FakeClock: every row of
 // the outcome table, bisection, backoff, throttling, key failures, expiry.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <boost/test/unit_test.hpp>
 
 #include "outbox/drainer.h"
+#include "outbox/src/store.h"
 #include "tests/outbox/fake_transport.h"
 #include "tests/outbox/test_util.h"
 
@@ -483,6 +488,49 @@ BOOST_AUTO_TEST_CASE(TellsTheRequestObserverAboutEveryAnsweredRequest) {
   BOOST_TEST(events_by_verdict["dead"] == 1u);
   BOOST_TEST(events_by_verdict["split"] == 6u);  // 4, then 2.
   BOOST_TEST(seen.front().http_status == 422);
+}
+
+BOOST_AUTO_TEST_CASE(AnAnsweredRequestFreesItsSlotBeforeItsOutcomeIsWritten) {
+  // So the pixel's next claim can share the outcome's write group instead
+  // of waiting for it to be durable; RunOnce still waits for the outcome.
+  std::promise<void> writer_held, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> answered{false};
+  transport.SetHandler([&](const SentRequest& r) {
+    // Hold the store's writer, so that the outcome waits in its queue.
+    outbox->store().CommitAsync(
+        [&writer_held, released](WriteTxn&) {
+          writer_held.set_value();
+          released.wait();
+          return Status::Ok();
+        },
+        [](Status) {});
+    writer_held.get_future().wait();
+    answered = true;
+    return FakeTransport::Accept(r);
+  });
+  EnqueueMany(1);
+  std::atomic<bool> pass_done{false};
+  Status pass_status;
+  std::thread pass([&] {
+    pass_status = drainer->RunOnce();
+    pass_done = true;
+  });
+  bool slot_free = false;
+  for (int i = 0; i < 500 && !slot_free; ++i) {
+    DrainerStats stats = drainer->GetStats();
+    slot_free = answered && stats.pixels.size() == 1 &&
+                stats.pixels[0].requests_in_flight == 0;
+    if (!slot_free) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  BOOST_TEST(slot_free);
+  BOOST_TEST(drainer->GetStats().events_delivered == 0u);  // Not written.
+  BOOST_TEST(!pass_done);
+  release.set_value();
+  pass.join();
+  BOOST_TEST(pass_status.ok());
+  BOOST_TEST(drainer->GetStats().events_delivered == 1u);
+  BOOST_TEST(Get("e0").state == State::kDelivered);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

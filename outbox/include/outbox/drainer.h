@@ -84,9 +84,11 @@ struct DrainerOptions {
   // How long a partial batch may wait for more events; also the longest
   // the loop sleeps between passes. Default: 100.
   int64_t batch_linger_ms = 100;
-  // Requests in flight at once, over all pixels. Default: 16.
+  // Requests in flight at once, over all pixels, each counted from its
+  // batch's claim to its answer (not while its outcome is being written).
+  // Default: 16.
   size_t max_concurrent_requests = 16;
-  // Batches of one pixel in flight at once. Default: 2.
+  // The same, for one pixel. Default: 2.
   size_t max_requests_per_pixel = 2;
   // Backoff after a retryable failure: full jitter over
   // [0, min(retry_max_ms, retry_initial_ms * 2^(attempt-1))].
