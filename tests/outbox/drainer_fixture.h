@@ -19,8 +19,6 @@
 
 namespace outbox::testing {
 
-constexpr int64_t kDayMs = 24LL * 3600 * 1000;
-
 struct DrainerFixture : OutboxFixture {
   DrainerFixture() {
     drainer_options.jitter_seed = 42;

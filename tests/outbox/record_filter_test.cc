@@ -12,12 +12,11 @@
 namespace outbox {
 namespace {
 
+using testing::kDayMs;
+using testing::kHourMs;
 using testing::kNowMs;
 using testing::MakeEvent;
 using testing::OutboxFixture;
-
-constexpr int64_t kHourMs = 3600LL * 1000;
-constexpr int64_t kDayMs = 24 * kHourMs;
 
 struct ClassCase {
   int http_status;

@@ -14,10 +14,9 @@
 namespace outbox {
 namespace {
 
+using testing::kDayMs;
 using testing::kNowMs;
 using testing::MakeEvent;
-
-constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
 struct StoreFixture : testing::OutboxFixture {
   Store& store() { return outbox->store(); }

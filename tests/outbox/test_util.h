@@ -17,6 +17,8 @@ namespace outbox::testing {
 
 // 2026-11-29T12:00:00Z: tests run on a fixed, simulated "now".
 inline constexpr int64_t kNowMs = 1795953600000;
+inline constexpr int64_t kHourMs = 3600LL * 1000;
+inline constexpr int64_t kDayMs = 24 * kHourMs;
 
 // A directory under /tmp, removed with everything in it on destruction.
 class TempDir {
