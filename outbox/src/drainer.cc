@@ -231,7 +231,12 @@ Status Drainer::Impl::ServePixel(const std::string& pixel_id, int64_t now) {
     {
       std::lock_guard<std::mutex> lock(mu);
       stats.events_expired += claim->expired;
-      if (claim->keys.empty()) return Status::Ok();
+      if (claim->keys.empty()) {
+        // None due, or only records too old to send, which the claim
+        // expired (a bounded number per call: look again for more).
+        if (claim->expired == 0) return Status::Ok();
+        continue;
+      }
       // The claim holds a request slot until the reader has sent it.
       requests_in_flight++;
       pixels[pixel_id].requests_in_flight++;

@@ -45,15 +45,18 @@ struct Claim {
 };
 
 // Moves the pixel's due records whose deadline is within the margin to
-// EXPIRED (at most 10,000 per call), except those being sent (leased). Cheap when there are none: the due
-// index is ordered by deadline, so the scan stops at the first live one.
+// EXPIRED (at most 10,000 per call), except those being sent (leased).
+// Cheap when there are none: the due index is ordered by deadline, so the
+// scan stops at the first live one.
 Status ExpireDueOp(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
                    int64_t expiry_margin_ms, size_t* expired);
 
 // Expires as ExpireDueOp, then leases the pixel's next due records in
 // deadline order (lease_table.h): they become IN_FLIGHT without being
-// rewritten. The caller reads them with Store::GetMany once committed, and
-// must end every lease with one of the outcome operations below.
+// rewritten. When the expiry reaches its limit, nothing is claimed (the
+// records left to expire come first); call again. The caller reads the
+// records with Store::GetMany once committed, and must end every lease
+// with one of the outcome operations below.
 Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim);
 
 // The outcomes of a claim. Each takes the records as the claim read them

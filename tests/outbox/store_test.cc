@@ -126,6 +126,30 @@ BOOST_AUTO_TEST_CASE(EventsPastTheirDeadlineExpireInsteadOfBeingClaimed) {
   BOOST_TEST(Get("old").last_error.find("7-day") != std::string::npos);
 }
 
+// A claim expires at most 10,000 records. When more are too old, it claims
+// none rather than the ones past the limit, which are too old as well.
+BOOST_AUTO_TEST_CASE(AClaimNeverTakesARecordTooOldToSend) {
+  const int kTooOld = 10001;
+  for (int first = 0; first < kTooOld; first += 1000) {
+    std::vector<Event> events;
+    for (int i = first; i < std::min(first + 1000, kTooOld); ++i) {
+      events.push_back(
+          MakeEvent("old-" + std::to_string(i), "px_test", kNowMs - 6 * kDayMs));
+    }
+    Enqueue(std::move(events));
+  }
+  Enqueue({MakeEvent("fresh")});
+  clock.Advance(kDayMs);
+  ClaimedBatch first = ClaimDue();
+  BOOST_TEST(first.expired == 10000u);
+  BOOST_TEST(first.records.empty());
+  ClaimedBatch second = ClaimDue();
+  BOOST_TEST(second.expired == 1u);
+  BOOST_REQUIRE(second.records.size() == 1u);
+  BOOST_TEST(second.records[0].key.id() == "fresh");
+  BOOST_TEST(outbox->GetStats()->expired == static_cast<uint64_t>(kTooOld));
+}
+
 BOOST_AUTO_TEST_CASE(DeliveredKeysAreNeverClaimedAgain) {
   Enqueue({MakeEvent("1")});
   ClaimedBatch claim = ClaimDue();
