@@ -18,8 +18,10 @@ Sizes SizesFor(const PlanOptions& o) {
     s.scale_pending = {2000, 20000};
   }
   if (o.drain_large >= 0) s.drain_large = o.drain_large;
-  if (o.scale_max > static_cast<uint64_t>(s.scale_pending.back())) {
-    s.scale_pending.push_back(static_cast<long>(o.scale_max));
+  for (std::vector<long>* sizes : {&s.scale_pending, &s.scale_delivered}) {
+    if (o.scale_max > static_cast<uint64_t>(sizes->back())) {
+      sizes->push_back(static_cast<long>(o.scale_max));
+    }
   }
   if (o.runs > 0) s.runs = o.runs;
   s.outboxd = o.outboxd_available;

@@ -19,9 +19,9 @@ struct Sizes {
   long recovery_events = 1000000;
   long scale_new_events = 100000;  // Drained on top of stored records.
   // Stored records under the scale step's enqueue: delivered-retained
-  // (built by draining, which is slow at large sizes; see the notes) and
-  // pending (delivery paused).
-  std::vector<long> scale_delivered = {10000, 100000};
+  // (built by draining a backlog into fake-capi) and pending (delivery
+  // paused). --scale-max adds a size to both.
+  std::vector<long> scale_delivered = {10000, 100000, 1000000};
   std::vector<long> scale_pending = {10000, 1000000};
   int runs = 3;
   bool outboxd = false;
