@@ -143,6 +143,12 @@ class Store {
   // Bytes the database holds: SST files on disk plus memtables.
   uint64_t DiskBytes() const;
 
+  // Whether RocksDB has background work running or due: a flush, or a
+  // compaction of a level over its target size. For a benchmark that must
+  // start from a settled database rather than from the compactions a bulk
+  // load left behind.
+  bool BackgroundWorkPending() const;
+
   // RESOURCE_EXHAUSTED when the quota is set and exceeded.
   Status CheckQuota() const;
 

@@ -128,6 +128,19 @@ uint64_t Store::DiskBytes() const {
   return sst + memtables;
 }
 
+bool Store::BackgroundWorkPending() const {
+  for (const char* property :
+       {"rocksdb.compaction-pending", "rocksdb.num-running-compactions",
+        "rocksdb.mem-table-flush-pending", "rocksdb.num-running-flushes"}) {
+    uint64_t value = 0;
+    // Unknown means busy: a caller waiting for quiet should not stop early.
+    if (!db_->GetAggregatedIntProperty(property, &value) || value > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Status Store::CheckQuota() const {
   if (options_.max_disk_bytes == 0) return Status::Ok();
   uint64_t used = DiskBytes();
