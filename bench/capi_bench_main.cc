@@ -38,6 +38,33 @@ constexpr char kUsage[] =
     "                  [--drain-large N] [--scale-max N] [--keep-work-dir]\n"
     "steps: ceilings, enqueue, grpc, drain, scale, recovery (default: all)\n";
 
+constexpr char kHelp[] =
+    "\n"
+    "Measures the outbox on this machine against its ceilings and against\n"
+    "PostgreSQL and SQLite outboxes doing the same work (issue 7). Prints\n"
+    "one table on stdout (medians of repeated runs, ratios within a run),\n"
+    "progress on stderr, and writes JSON, CSV and latest.md. A full run\n"
+    "takes 20-60 minutes on 2 cores; `make bench` builds what it needs.\n"
+    "\n"
+    "  --quick              tiny sizes, a few minutes: checks the pipeline\n"
+    "  --steps LIST         only these steps, comma-separated\n"
+    "  --runs N             runs per figure (default 3)\n"
+    "  --results-dir DIR    where results go (default bench/results)\n"
+    "  --work-dir DIR       databases, fixtures, PostgreSQL cluster\n"
+    "                       (default a new directory under $TMPDIR)\n"
+    "  --capi-validate MODE what fake-capi checks in the drain rows: none\n"
+    "                       (default: fake-capi is not what is measured),\n"
+    "                       shape or full; one row always uses full\n"
+    "  --drain-large N      the drain's large backlog (default 1000000;\n"
+    "                       0 skips it)\n"
+    "  --scale-max N        also measure the scale step with N records\n"
+    "                       stored, pending and delivered (10000000: the\n"
+    "                       issue's 10M: some minutes and about 10 GB\n"
+    "                       of disk more)\n"
+    "  --keep-work-dir      keep the work dir (fixtures) when done\n"
+    "\n"
+    "Example: capi-bench --steps drain,recovery --runs 5\n";
+
 struct Flags {
   bool quick = false;
   bool keep_work_dir = false;
@@ -227,9 +254,16 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "--trial") == 0) {
     return RunTrial(argc, argv);
   }
+  if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 ||
+                   std::strcmp(argv[1], "-h") == 0)) {
+    std::fputs(kUsage, stdout);
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
   Flags flags;
   if (!ParseFlags(argc, argv, &flags)) {
     std::fputs(kUsage, stderr);
+    std::fputs("capi-bench --help explains each flag.\n", stderr);
     return 64;
   }
   if (flags.work_dir.empty()) {
