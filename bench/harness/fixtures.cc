@@ -19,9 +19,10 @@ std::string FixtureName(const FixtureSpec& spec) {
 }
 
 // Waits until RocksDB has compacted what the fill (and drain) left: a
-// fixture stands for records at rest. Without this, a 10M fixture carried
-// minutes of compactions (its payloads' levels at 5.8 times their target
-// size) into the trials, which then measured that work as well.
+// fixture stands for records at rest. A bulk load leaves compactions due,
+// and closing the database then would carry them into every trial cloned
+// from it, to be measured there. (On the 10M delivered fixture they ended
+// within seconds of the drain; the wait makes that certain.)
 outbox::Status Settle(const outbox::Store& store) {
   constexpr auto kLimit = std::chrono::minutes(30);
   const auto start = std::chrono::steady_clock::now();
