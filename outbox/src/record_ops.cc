@@ -123,14 +123,37 @@ Status EnqueueOp(WriteTxn& txn, int64_t now_ms,
 
 namespace {
 
-// Whether a due record is too old to send: its deadline is within the margin.
-bool TooOldToSend(int64_t deadline_ms, int64_t now_ms,
-                  int64_t expiry_margin_ms) {
-  return deadline_ms - expiry_margin_ms <= now_ms;
+// Visits the pixel's due records in deadline order, skipping those being
+// sent (leased). Every record too old to send (its deadline within the
+// margin) comes before every record to send, so one scan finds both: up to
+// kMaxExpiredPerCall too-old keys into `too_old`, then up to
+// `max_to_send` of the rest into `to_send`. Past the first limit it stops
+// without collecting any to send (the too-old ones left come first, for
+// the next call); with `max_to_send` 0 it stops at the first to send.
+Status ScanDue(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
+               int64_t expiry_margin_ms, size_t max_to_send,
+               std::vector<std::string>* too_old,
+               std::vector<std::string>* to_send) {
+  return txn.ScanIndex(
+      IndexCf::kDue, PixelPrefix(pixel_id), [&](std::string_view due_key) {
+        int64_t deadline;
+        std::string_view record_key;
+        if (!ParseDueKey(due_key, &deadline, &record_key)) return true;
+        const bool is_too_old = deadline - expiry_margin_ms <= now_ms;
+        if (!is_too_old && max_to_send == 0) return false;
+        if (txn.IsLeased(record_key)) return true;
+        if (is_too_old) {
+          too_old->emplace_back(record_key);
+          return too_old->size() < kMaxExpiredPerCall;
+        }
+        to_send->emplace_back(record_key);
+        return to_send->size() < max_to_send;
+      });
 }
 
 // Moves the PENDING records of `keys` to EXPIRED; counts them in
-// `*expired`.
+// `*expired` (changed, not found: the drainer claims again while a claim
+// expires records, which must end even if an index entry were ever stale).
 Status Expire(WriteTxn& txn, const std::vector<std::string>& keys,
               int64_t now_ms, size_t* expired) {
   *expired = 0;
@@ -149,50 +172,23 @@ Status Expire(WriteTxn& txn, const std::vector<std::string>& keys,
 
 Status ExpireDueOp(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
                    int64_t expiry_margin_ms, size_t* expired) {
-  std::vector<std::string> keys;
-  OUTBOX_RETURN_IF_ERROR(txn.ScanIndex(
-      IndexCf::kDue, PixelPrefix(pixel_id), [&](std::string_view due_key) {
-        int64_t deadline;
-        std::string_view record_key;
-        if (!ParseDueKey(due_key, &deadline, &record_key)) return true;
-        if (!TooOldToSend(deadline, now_ms, expiry_margin_ms)) return false;
-        if (txn.IsLeased(record_key)) return true;  // Being sent.
-        keys.emplace_back(record_key);
-        return keys.size() < kMaxExpiredPerCall;
-      }));
-  return Expire(txn, keys, now_ms, expired);
+  std::vector<std::string> too_old, none;
+  OUTBOX_RETURN_IF_ERROR(ScanDue(txn, pixel_id, now_ms, expiry_margin_ms,
+                                 /*max_to_send=*/0, &too_old, &none));
+  return Expire(txn, too_old, now_ms, expired);
 }
 
 Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim) {
-  // One scan does both jobs. In deadline order, every record too old to
-  // send comes before every record to claim, so the scan collects the first
-  // until it reaches the second. (Two scans, one per job, each stepped over
-  // the keys the pixel's batch in flight leases, and over the deletions the
-  // last outcome left: a sixth of the writer's time in a 1-pixel drain.)
+  // One scan for expiry and claim. (Two scans, one per job, each stepped
+  // over the keys the pixel's batch in flight leases and over the
+  // deletions the last outcome left: a sixth of the writer's time in a
+  // 1-pixel drain.)
   std::vector<std::string> too_old;
-  std::vector<std::string>& keys = claim->keys;
-  OUTBOX_RETURN_IF_ERROR(txn.ScanIndex(
-      IndexCf::kDue, PixelPrefix(request.pixel_id),
-      [&](std::string_view due_key) {
-        int64_t deadline;
-        std::string_view record_key;
-        if (!ParseDueKey(due_key, &deadline, &record_key)) return true;
-        if (txn.IsLeased(record_key)) return true;  // Being sent.
-        if (TooOldToSend(deadline, request.now_ms, request.expiry_margin_ms)) {
-          too_old.emplace_back(record_key);
-          // Past the limit, nothing is claimed: the rest of the too-old
-          // records come first, and wait for the next call.
-          return too_old.size() < kMaxExpiredPerCall;
-        }
-        keys.emplace_back(record_key);
-        return keys.size() < request.max_events;
-      }));
-  // Counted as changed, not as found: the drainer claims again while a
-  // claim expires records, which must end even if an index entry were
-  // ever stale.
-  OUTBOX_RETURN_IF_ERROR(
-      Expire(txn, too_old, request.now_ms, &claim->expired));
-  txn.Lease(keys, request.now_ms);
+  OUTBOX_RETURN_IF_ERROR(ScanDue(txn, request.pixel_id, request.now_ms,
+                                 request.expiry_margin_ms, request.max_events,
+                                 &too_old, &claim->keys));
+  OUTBOX_RETURN_IF_ERROR(Expire(txn, too_old, request.now_ms, &claim->expired));
+  txn.Lease(claim->keys, request.now_ms);
   return Status::Ok();
 }
 
