@@ -114,8 +114,10 @@ class Store {
   // Reads the committed record stored under `record_key`, payload included.
   // NOT_FOUND if none. A leased PENDING record reads as IN_FLIGHT.
   StatusOr<Record> Get(std::string_view record_key) const;
-  // Get for many keys in one lookup and one snapshot, as stored (a leased
-  // record reads as PENDING); one result per key, in order.
+  // Get for many keys in one lookup, as stored (a leased record reads as
+  // PENDING); one result per key, in order. Records and payloads are read
+  // one after the other: a record not leased that changes in between comes
+  // back with the payload of its new state.
   std::vector<StatusOr<Record>> GetMany(
       const std::vector<std::string>& record_keys) const;
 

@@ -1,7 +1,6 @@
 // Store's readers: records, scans, counters and sizes, read from committed
 // data on any thread (store.h). The writer is in store.cc.
 #include <rocksdb/db.h>
-#include <rocksdb/snapshot.h>
 
 #include <algorithm>
 #include <optional>
@@ -14,7 +13,6 @@
 namespace outbox {
 
 StatusOr<Record> Store::Get(std::string_view record_key) const {
-  // GetMany reads the state and the payload in one snapshot.
   StatusOr<Record> record = std::move(GetMany({std::string(record_key)})[0]);
   if (!record.ok()) return record;
   std::optional<LeaseTable::Lease> lease = leases_.Find(record_key);
@@ -27,9 +25,15 @@ StatusOr<Record> Store::Get(std::string_view record_key) const {
 
 std::vector<StatusOr<Record>> Store::GetMany(
     const std::vector<std::string>& record_keys) const {
-  rocksdb::ManagedSnapshot snapshot(db_.get());
-  rocksdb::ReadOptions read;
-  read.snapshot = snapshot.snapshot();
+  // No snapshot (each MultiGet reads one consistent view of its own):
+  // releasing one makes RocksDB rewrite each bottom-level file that still
+  // carries sequence numbers (compaction reason BottommostFiles), that is,
+  // each file moved down without a rewrite, as files of keys written in
+  // order are; a drain kept rewriting them. A claim reads leased records,
+  // and nothing changes a leased record (claim.h); any other record may
+  // change between the two reads, and then comes back with the payload of
+  // its new state (none once delivered and dropped).
+  const rocksdb::ReadOptions read;
   const size_t n = record_keys.size();
   std::vector<rocksdb::Slice> keys(record_keys.begin(), record_keys.end());
   std::vector<rocksdb::PinnableSlice> values(n), payloads(n);
