@@ -154,7 +154,9 @@ const rocksdb::Comparator* FormatGuardComparator() {
 rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(
     std::string_view name, const std::shared_ptr<rocksdb::Cache>& cache) {
   if (name == kRecordsCf) return RecordsCfOptions(cache);
-  if (name == kPayloadsCf) return PayloadsCfOptions(cache);
+  if (name == kPayloadsCf || name == kRecordKeyedPayloadsCf) {
+    return PayloadsCfOptions(cache);
+  }
   if (name == kFormatGuardCf) {
     rocksdb::ColumnFamilyOptions cf;
     cf.comparator = FormatGuardComparator();

@@ -19,7 +19,11 @@ class Comparator;
 namespace outbox {
 
 inline constexpr char kRecordsCf[] = "records";
-inline constexpr char kPayloadsCf[] = "payloads";
+// Payloads by PayloadKey (storage_keys.h), since format 4.
+inline constexpr char kPayloadsCf[] = "payloads_by_time";
+// Payloads by RecordKey (formats 2 and 3): emptied into kPayloadsCf and
+// dropped when such a directory is opened.
+inline constexpr char kRecordKeyedPayloadsCf[] = "payloads";
 inline constexpr char kDueCf[] = "due";
 // Always empty; see FormatGuardComparator.
 inline constexpr char kFormatGuardCf[] = "format-2";

@@ -62,6 +62,11 @@ StatusOr<DedupKey> DecodeRecordKey(std::string_view bytes) {
   return key;
 }
 
+std::string PayloadKey(std::string_view record_key, int64_t timestamp_ms) {
+  // The same layout as a due key, with the timestamp for the deadline.
+  return DueKey(record_key, timestamp_ms);
+}
+
 std::string DueKey(std::string_view record_key, int64_t deadline_ms) {
   std::string_view pixel = PixelOfRecordKey(record_key);
   std::string out;

@@ -132,6 +132,7 @@ Status Store::OpenDb() {
     const std::string& name = names[i];
     if (name == kRecordsCf) records_ = handles_[i];
     if (name == kPayloadsCf) payloads_ = handles_[i];
+    if (name == kRecordKeyedPayloadsCf) record_keyed_payloads_ = handles_[i];
     if (name == kMetaCf) meta_ = handles_[i];
     for (const auto& [cf, cf_name] : kIndexCfs) {
       if (name == cf_name) index_cfs_[cf] = handles_[i];

@@ -72,9 +72,10 @@ enum class WithPayload : bool { kNo = false, kYes = true };
 
 // The storage format this build writes. Format 1 kept the payload inside
 // the record; format 2 indexed every record in by_state, format 3 only
-// those in IndexedByState states. Opening an older directory converts it
+// those in IndexedByState states; format 4 keys payloads by PayloadKey
+// rather than RecordKey. Opening an older directory converts it
 // (Store::Open).
-inline constexpr int kStorageFormat = 3;
+inline constexpr int kStorageFormat = 4;
 
 class WriteTxn;
 
@@ -91,10 +92,10 @@ class Store {
   enum class OpKind { kGeneral, kInsertOnly };
 
   // Opens (creating if needed) the database in options.data_dir, converting
-  // a format-1 or format-2 directory to format 3 first. INVALID_ARGUMENT for
-  // bad options, FAILED_PRECONDITION for a directory written by a newer format,
-  // UNAVAILABLE / INTERNAL when RocksDB cannot open the directory (the
-  // message says why).
+  // a directory of an older format (1 to 3) to format 4 first.
+  // INVALID_ARGUMENT for bad options, FAILED_PRECONDITION for a directory
+  // written by a newer format, UNAVAILABLE / INTERNAL when RocksDB cannot
+  // open the directory (the message says why).
   static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
   // Stops the writer after the queued operations, flushes every column
@@ -174,6 +175,7 @@ class Store {
   Status UpgradeFormat();
   Status MovePayloadsOutOfRecords();  // Format 1 to 2.
   Status DropUnindexedStates();       // Format 2 to 3.
+  Status RekeyPayloads();             // Format 3 to 4.
   Status LoadCounters();
   void WriterLoop();
   void RunGroup(std::vector<Pending>* group);
@@ -191,6 +193,8 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned by db_
   rocksdb::ColumnFamilyHandle* records_ = nullptr;
   rocksdb::ColumnFamilyHandle* payloads_ = nullptr;
+  // Formats 2 and 3 only, until RekeyPayloads has emptied and dropped it.
+  rocksdb::ColumnFamilyHandle* record_keyed_payloads_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> app_cfs_;
   std::map<IndexCf, rocksdb::ColumnFamilyHandle*> index_cfs_;
@@ -240,8 +244,8 @@ class WriteTxn {
   // counters.
   void Insert(const Record& record);
   // Replaces the state of `before` (as read from this txn) with `after`
-  // (same key), moving its index entries and counters. The payload is not
-  // touched: after.event_json is ignored (see DropPayload).
+  // (same key, same timestamp), moving its index entries and counters.
+  // The payload is not touched: after.event_json is ignored.
   void Update(const Record& before, const Record& after);
   // Update for a record whose lease this operation ended (EndLeases):
   // `before` is the record as stored when it was claimed (a leased record
@@ -254,9 +258,6 @@ class WriteTxn {
   // Removes `before` (as read from this txn), its payload and its index
   // entries.
   void Remove(const Record& before);
-  // Deletes the payload of the record under `record_key` (e.g. once
-  // delivered, when delivered payloads are not kept).
-  void DropPayload(std::string_view record_key);
 
   // Application writes of the transactional outbox. INVALID_ARGUMENT for a
   // column family not declared in Options::app_column_families.
@@ -303,9 +304,8 @@ class WriteTxn {
            std::unordered_set<std::string>* inserted);
   // Forgets this operation's inserts after its writes were rolled back.
   void ForgetInserts();
-  // Fills event_json of the records read for `keys` from the payloads.
-  void LoadPayloads(const std::vector<std::string>& keys,
-                    std::vector<StatusOr<Record>>* records);
+  // Fills event_json of the `records` read from the payloads.
+  void LoadPayloads(std::vector<StatusOr<Record>>* records);
   // Whether later operations of the group must see a write (the indexed
   // batch) or need not (the plain batch; see RunBatch).
   enum class Visibility { kGroup, kAfterCommit };

@@ -3,6 +3,8 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 
+#include <algorithm>
+
 #include "outbox/src/record_codec.h"
 #include "outbox/src/rocks_status.h"
 #include "outbox/src/storage_keys.h"
@@ -24,7 +26,7 @@ Status Store::UpgradeFormat() {
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), meta_, kFormatKey, &format);
   if (s.ok() && format == current) return Status::Ok();
-  if (s.ok() && format != "2") {
+  if (s.ok() && format != "2" && format != "3") {
     return Status::FailedPrecondition(
         "the outbox database in " + options_.data_dir +
         " has storage format " + format + ", and this build reads formats 1 to " +
@@ -35,8 +37,19 @@ Status Store::UpgradeFormat() {
   if (!s.ok() && !s.IsNotFound()) {
     return FromRocks(s, "cannot read the storage format");
   }
+  // Each step is idempotent, and the format is written only after the
+  // last: after a crash midway, the next open runs them again.
   if (s.IsNotFound()) OUTBOX_RETURN_IF_ERROR(MovePayloadsOutOfRecords());
-  return DropUnindexedStates();
+  if (s.IsNotFound() || format == "2") {
+    OUTBOX_RETURN_IF_ERROR(DropUnindexedStates());
+  }
+  OUTBOX_RETURN_IF_ERROR(RekeyPayloads());
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  rocksdb::WriteBatch written;
+  written.Put(meta_, kFormatKey, current).PermitUncheckedError();
+  return FromRocks(db_->Write(sync, &written),
+                   "cannot convert the outbox database");
 }
 
 Status Store::MovePayloadsOutOfRecords() {
@@ -55,7 +68,10 @@ Status Store::MovePayloadsOutOfRecords() {
     if (!key.ok()) continue;
     StatusOr<Record> record = DecodeRecord(*key, it->value().ToStringView());
     if (!record.ok() || record->event_json.empty()) continue;
-    batch.Put(payloads_, it->key(), record->event_json).PermitUncheckedError();
+    batch.Put(payloads_,
+              PayloadKey(it->key().ToStringView(), record->timestamp_ms),
+              record->event_json)
+        .PermitUncheckedError();
     batch.Put(records_, it->key(), EncodeRecord(*record))
         .PermitUncheckedError();
     if (batch.Count() >= 2 * kUpgradeBatch) {
@@ -77,7 +93,7 @@ Status Store::DropUnindexedStates() {
   // Not DeleteRange: RocksDB 7.8 corrupts a memtable that has an insert
   // hint extractor (as every index column family does) when a range
   // tombstone is added to it. Each batch is synced; after a crash the next
-  // open deletes what is left, and only then is the format written.
+  // open deletes what is left.
   rocksdb::ColumnFamilyHandle* by_state = IndexHandle(IndexCf::kByState);
   rocksdb::WriteOptions sync;
   sync.sync = true;
@@ -105,11 +121,67 @@ Status Store::DropUnindexedStates() {
     OUTBOX_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch),
                                      "cannot convert the outbox database"));
   }
-  rocksdb::WriteBatch format;
-  format.Put(meta_, kFormatKey, std::to_string(kStorageFormat))
-      .PermitUncheckedError();
-  return FromRocks(db_->Write(sync, &format),
-                   "cannot convert the outbox database");
+  return Status::Ok();
+}
+
+Status Store::RekeyPayloads() {
+  // Formats 2 and 3 keyed payloads by RecordKey. Each payload moves, in
+  // the same synced batch as its deletion, to its PayloadKey, which needs
+  // its record's timestamp; then the emptied family is dropped. A crash
+  // midway leaves each payload in exactly one of the two families, and the
+  // next open moves the rest. A payload without a readable record is
+  // dropped: no record can ever read it.
+  if (record_keyed_payloads_ == nullptr) return Status::Ok();
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  rocksdb::WriteBatch batch;
+  // Both families are in RecordKey order: one pass over each, in step,
+  // rather than a random read of a record per payload (13-16 s for a
+  // million pending events with UUID ids).
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), record_keyed_payloads_));
+  std::unique_ptr<rocksdb::Iterator> records(
+      db_->NewIterator(rocksdb::ReadOptions(), records_));
+  records->SeekToFirst();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    while (records->Valid() && records->key().compare(it->key()) < 0) {
+      records->Next();
+    }
+    OUTBOX_RETURN_IF_ERROR(
+        FromRocks(records->status(), "cannot read the outbox database"));
+    const std::string_view key = it->key().ToStringView();
+    StatusOr<DedupKey> record_key = DecodeRecordKey(key);
+    if (records->Valid() && records->key() == it->key() && record_key.ok()) {
+      StatusOr<Record> record =
+          DecodeRecord(*record_key, records->value().ToStringView());
+      if (record.ok()) {
+        batch.Put(payloads_, PayloadKey(key, record->timestamp_ms),
+                  it->value())
+            .PermitUncheckedError();
+      }
+    }
+    batch.Delete(record_keyed_payloads_, it->key()).PermitUncheckedError();
+    if (batch.Count() < 2 * kUpgradeBatch) continue;
+    OUTBOX_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch),
+                                     "cannot convert the outbox database"));
+    batch.Clear();
+  }
+  OUTBOX_RETURN_IF_ERROR(
+      FromRocks(it->status(), "cannot read the outbox database"));
+  records.reset();
+  it.reset();
+  OUTBOX_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch),
+                                   "cannot convert the outbox database"));
+  OUTBOX_RETURN_IF_ERROR(
+      FromRocks(db_->DropColumnFamily(record_keyed_payloads_),
+                "cannot convert the outbox database"));
+  handles_.erase(
+      std::find(handles_.begin(), handles_.end(), record_keyed_payloads_));
+  OUTBOX_RETURN_IF_ERROR(
+      FromRocks(db_->DestroyColumnFamilyHandle(record_keyed_payloads_),
+                "cannot convert the outbox database"));
+  record_keyed_payloads_ = nullptr;
+  return Status::Ok();
 }
 
 }  // namespace outbox

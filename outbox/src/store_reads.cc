@@ -36,29 +36,48 @@ std::vector<StatusOr<Record>> Store::GetMany(
   const rocksdb::ReadOptions read;
   const size_t n = record_keys.size();
   std::vector<rocksdb::Slice> keys(record_keys.begin(), record_keys.end());
-  std::vector<rocksdb::PinnableSlice> values(n), payloads(n);
-  std::vector<rocksdb::Status> statuses(n), payload_statuses(n);
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
   db_->MultiGet(read, records_, n, keys.data(), values.data(),
                 statuses.data());
-  db_->MultiGet(read, payloads_, n, keys.data(), payloads.data(),
-                payload_statuses.data());
   std::vector<StatusOr<Record>> out;
   out.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const rocksdb::Status& s = statuses[i];
-    const rocksdb::Status& p = payload_statuses[i];
     if (s.IsNotFound()) {
       out.emplace_back(Status::NotFound("no such record"));
     } else if (!s.ok()) {
       out.emplace_back(FromRocks(s, "cannot read record"));
-    } else if (!p.ok() && !p.IsNotFound()) {
-      out.emplace_back(FromRocks(p, "cannot read payload"));
     } else if (StatusOr<DedupKey> key = DecodeRecordKey(record_keys[i]);
                !key.ok()) {
       out.emplace_back(key.status());
     } else {
       out.emplace_back(DecodeRecord(*key, values[i].ToStringView()));
-      if (out.back().ok()) out.back()->event_json = payloads[i].ToString();
+    }
+  }
+  // Then the payloads, keyed by their records' timestamps: for a claim,
+  // neighbours in a few blocks rather than a block each.
+  std::vector<std::string> payload_keys;
+  std::vector<size_t> of_record;
+  for (size_t i = 0; i < n; ++i) {
+    if (!out[i].ok()) continue;
+    payload_keys.push_back(PayloadKey(record_keys[i], out[i]->timestamp_ms));
+    of_record.push_back(i);
+  }
+  const size_t m = payload_keys.size();
+  std::vector<rocksdb::Slice> payload_slices(payload_keys.begin(),
+                                             payload_keys.end());
+  std::vector<rocksdb::PinnableSlice> payloads(m);
+  std::vector<rocksdb::Status> payload_statuses(m);
+  db_->MultiGet(read, payloads_, m, payload_slices.data(), payloads.data(),
+                payload_statuses.data());
+  for (size_t j = 0; j < m; ++j) {
+    StatusOr<Record>& record = out[of_record[j]];
+    const rocksdb::Status& p = payload_statuses[j];
+    if (p.ok()) {
+      record->event_json = payloads[j].ToString();
+    } else if (!p.IsNotFound()) {  // Not found: not retained.
+      record = FromRocks(p, "cannot read payload");
     }
   }
   return out;

@@ -87,23 +87,33 @@ std::vector<StatusOr<Record>> WriteTxn::GetMany(
       out.emplace_back(DecodeRecord(*key, values[i].ToStringView()));
     }
   }
-  if (payload == WithPayload::kYes) LoadPayloads(keys, &out);
+  if (payload == WithPayload::kYes) LoadPayloads(&out);
   return out;
 }
 
-void WriteTxn::LoadPayloads(const std::vector<std::string>& keys,
-                            std::vector<StatusOr<Record>>* records) {
+void WriteTxn::LoadPayloads(std::vector<StatusOr<Record>>* records) {
+  // A payload's key holds its record's timestamp, so the records come
+  // first. Keys of records that could not be read are left out.
+  std::vector<std::string> keys;
+  std::vector<size_t> of_record;
+  keys.reserve(records->size());
+  of_record.reserve(records->size());
+  for (size_t i = 0; i < records->size(); ++i) {
+    const StatusOr<Record>& record = (*records)[i];
+    if (!record.ok()) continue;
+    keys.push_back(PayloadKey(RecordKey(record->key), record->timestamp_ms));
+    of_record.push_back(i);
+  }
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses =
       MultiGet(indexed_, store_.db_.get(), store_.payloads_, keys, &values);
-  for (size_t i = 0; i < keys.size(); ++i) {
-    StatusOr<Record>& record = (*records)[i];
-    if (!record.ok()) continue;
-    if (statuses[i].ok()) {
-      record->event_json.assign(values[i].data(), values[i].size());
-    } else if (!statuses[i].IsNotFound()) {  // Not found: not retained.
+  for (size_t j = 0; j < keys.size(); ++j) {
+    StatusOr<Record>& record = (*records)[of_record[j]];
+    if (statuses[j].ok()) {
+      record->event_json.assign(values[j].data(), values[j].size());
+    } else if (!statuses[j].IsNotFound()) {  // Not found: not retained.
       record =
-          Status::Unavailable("cannot read payload: " + statuses[i].ToString());
+          Status::Unavailable("cannot read payload: " + statuses[j].ToString());
     }
   }
 }
@@ -132,7 +142,9 @@ void WriteTxn::Insert(const Record& record) {
   }
   batch_.Put(store_.records_, key, EncodeRecord(record)).PermitUncheckedError();
   if (!record.event_json.empty()) {
-    batch_.Put(store_.payloads_, key, record.event_json).PermitUncheckedError();
+    batch_.Put(store_.payloads_, PayloadKey(key, record.timestamp_ms),
+               record.event_json)
+        .PermitUncheckedError();
   }
   PutIndex(IndexEntriesFor(record, key, store_.retention()), {},
            Visibility::kGroup);
@@ -148,7 +160,8 @@ void WriteTxn::UpdateLeased(const Record& before, const Record& after,
   Rewrite(before, after, Visibility::kAfterCommit);
   if (drop_payload) {
     BatchFor(Visibility::kAfterCommit)
-        .Delete(store_.payloads_, RecordKey(after.key))
+        .Delete(store_.payloads_,
+                PayloadKey(RecordKey(after.key), after.timestamp_ms))
         .PermitUncheckedError();
   }
 }
@@ -174,12 +187,9 @@ void WriteTxn::Remove(const Record& before) {
   DeleteIndex(IndexEntriesFor(before, key, store_.retention()), {},
               Visibility::kGroup);
   batch_.Delete(store_.records_, key).PermitUncheckedError();
-  DropPayload(key);
+  batch_.Delete(store_.payloads_, PayloadKey(key, before.timestamp_ms))
+      .PermitUncheckedError();
   Count(before, -1);
-}
-
-void WriteTxn::DropPayload(std::string_view record_key) {
-  batch_.Delete(store_.payloads_, record_key).PermitUncheckedError();
 }
 
 void WriteTxn::PutIndex(const std::vector<IndexEntry>& entries,

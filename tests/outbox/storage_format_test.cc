@@ -1,8 +1,9 @@
 // The on-disk layout: the payload is written once, in its own column family,
-// and leaves with its record; only DEAD and EXPIRED records have by_state
-// entries; a format-1 directory (payload inside each record) is converted
-// on open, also after a conversion cut short, and a format-2 one loses its
-// other by_state entries; a newer format is refused. Checked by reading the
+// in timestamp order, and leaves with its record; only DEAD and EXPIRED
+// records have by_state entries; a format-1 directory (payload inside each
+// record) is converted on open, also after a conversion cut short, a
+// format-2 one loses its other by_state entries, and a format-3 one has its
+// payloads rekeyed; a newer format is refused. Checked by reading the
 // database underneath the Outbox.
 #include <rocksdb/db.h>
 
@@ -52,6 +53,19 @@ class RawDb {
 
   bool Has(const std::string& cf) const { return cfs_.count(cf) > 0; }
 
+  // The payloads by the key of their record (payload keys have the layout
+  // of due keys, with the event's timestamp for the deadline).
+  std::map<std::string, std::string> Payloads() {
+    std::map<std::string, std::string> out;
+    for (const auto& [key, json] : All(kPayloadsCf)) {
+      int64_t timestamp_ms;
+      std::string_view record_key;
+      BOOST_REQUIRE(ParseDueKey(key, &timestamp_ms, &record_key));
+      out[std::string(record_key)] = json;
+    }
+    return out;
+  }
+
   std::map<std::string, std::string> All(const std::string& cf) {
     std::map<std::string, std::string> out;
     std::unique_ptr<rocksdb::Iterator> it(
@@ -74,6 +88,11 @@ class RawDb {
   }
   void Delete(const std::string& cf, const std::string& key) {
     Check(db_->Delete(rocksdb::WriteOptions(), cfs_.at(cf), key));
+  }
+  void Create(const std::string& cf) {
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    Check(db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), cf, &handle));
+    cfs_[cf] = handle;
   }
   void Drop(const std::string& cf) {
     Check(db_->DropColumnFamily(cfs_.at(cf)));
@@ -103,9 +122,19 @@ class RawDb {
   void Inline(const std::string& key) {
     storage::StoredRecord record;
     BOOST_REQUIRE(record.ParseFromString(All("records").at(key)));
-    record.set_event_json(All("payloads").at(key));
+    record.set_event_json(Payloads().at(key));
     Put("records", key, record.SerializeAsString());
-    Delete("payloads", key);
+    Delete(kPayloadsCf, PayloadKey(key, record.timestamp_ms()));
+  }
+
+  // Moves the payload of the record under `key` to where formats 2 and 3
+  // kept it: "payloads", by record key (created if missing).
+  void KeyByRecord(const std::string& key) {
+    if (!Has(kRecordKeyedPayloadsCf)) Create(kRecordKeyedPayloadsCf);
+    storage::StoredRecord record;
+    BOOST_REQUIRE(record.ParseFromString(All("records").at(key)));
+    Put(kRecordKeyedPayloadsCf, key, Payloads().at(key));
+    Delete(kPayloadsCf, PayloadKey(key, record.timestamp_ms()));
   }
 
  private:
@@ -178,7 +207,7 @@ BOOST_AUTO_TEST_CASE(StateChangesRewriteASmallRecordAndNotThePayload) {
 
   RawDb raw(options.data_dir);
   auto records = raw.All("records");
-  auto payloads = raw.All("payloads");
+  auto payloads = raw.Payloads();
   BOOST_REQUIRE(records.size() == 2u);
   BOOST_TEST(payloads.at(KeyOf("1")) == json);
   for (const auto& [key, value] : records) {
@@ -186,7 +215,31 @@ BOOST_AUTO_TEST_CASE(StateChangesRewriteASmallRecordAndNotThePayload) {
     BOOST_TEST(value.size() < json.size() / 2);
     BOOST_TEST(value.find("order_created") == std::string::npos);
   }
-  BOOST_TEST(raw.All("meta").at("format") == "3");
+  BOOST_TEST(raw.All("meta").at("format") == "4");
+}
+
+// A claim takes a pixel's records earliest deadline first, that is, by
+// timestamp: their payloads are stored in that order, so a claim reads
+// neighbours rather than one block per payload.
+BOOST_AUTO_TEST_CASE(APixelsPayloadsAreStoredInTimestampOrder) {
+  // Ids in the opposite order of their timestamps.
+  Enqueue({MakeEvent("a", "px_test", kNowMs - 1000),
+           MakeEvent("b", "px_test", kNowMs - 2000),
+           MakeEvent("c", "px_test", kNowMs - 3000),
+           MakeEvent("d", "px_other", kNowMs - 4000)});
+  outbox.reset();
+  RawDb raw(options.data_dir);
+  std::vector<std::string> order;
+  for (const auto& [key, json] : raw.All(kPayloadsCf)) {
+    int64_t timestamp_ms;
+    std::string_view record_key;
+    BOOST_REQUIRE(ParseDueKey(key, &timestamp_ms, &record_key));
+    order.push_back(std::string(PixelOfRecordKey(record_key)) + "/" +
+                    DecodeRecordKey(record_key)->id());
+  }
+  // Pixels apart (a pixel's prefix starts with its length), each in time.
+  BOOST_TEST((order == std::vector<std::string>{"px_test/c", "px_test/b",
+                                                "px_test/a", "px_other/d"}));
 }
 
 BOOST_AUTO_TEST_CASE(OnlyDeadAndExpiredRecordsHaveStateEntries) {
@@ -258,7 +311,7 @@ BOOST_AUTO_TEST_CASE(AFormatTwoDirectoryLosesItsPendingAndDeliveredEntries) {
   BOOST_TEST((ids(State::kDead) == std::vector<std::string>{"dead"}));
   outbox.reset();
   RawDb raw(options.data_dir);
-  BOOST_TEST(raw.All("meta").at("format") == "3");
+  BOOST_TEST(raw.All("meta").at("format") == "4");
   std::map<std::string, std::string> by_state = raw.All("by_state");
   BOOST_TEST(by_state.size() == 1u);
   BOOST_TEST(by_state.count(dead_entry) == 1u);
@@ -322,7 +375,7 @@ BOOST_AUTO_TEST_CASE(PayloadsLeaveWithTheirRecords) {
   outbox.reset();
   {
     RawDb raw(options.data_dir);
-    auto payloads = raw.All("payloads");
+    auto payloads = raw.Payloads();
     BOOST_TEST(payloads.size() == 1u);
     BOOST_TEST(payloads.count(KeyOf("kept")) == 1u);
   }
@@ -332,7 +385,7 @@ BOOST_AUTO_TEST_CASE(PayloadsLeaveWithTheirRecords) {
   BOOST_TEST(*outbox->RunMaintenance() == 2u);
   outbox.reset();
   RawDb raw(options.data_dir);
-  BOOST_TEST(raw.All("payloads").empty());
+  BOOST_TEST(raw.All(kPayloadsCf).empty());
   BOOST_TEST(raw.All("records").empty());
 }
 
@@ -353,8 +406,8 @@ BOOST_AUTO_TEST_CASE(AFormatOneDirectoryIsConvertedOnOpen) {
     }
     raw.StoreInFlight(KeyOf("inflight"));
     raw.Delete("meta", "format");
-    BOOST_REQUIRE(raw.All("payloads").empty());
-    raw.Drop("payloads");
+    BOOST_REQUIRE(raw.All(kPayloadsCf).empty());
+    raw.Drop(kPayloadsCf);
   }
 
   Reopen();
@@ -373,8 +426,8 @@ BOOST_AUTO_TEST_CASE(AFormatOneDirectoryIsConvertedOnOpen) {
   outbox.reset();
 
   RawDb raw(options.data_dir);
-  BOOST_TEST(raw.All("meta").at("format") == "3");
-  BOOST_TEST(raw.All("payloads").size() == 3u);
+  BOOST_TEST(raw.All("meta").at("format") == "4");
+  BOOST_TEST(raw.Payloads().size() == 3u);
   for (const auto& [key, value] : raw.All("records")) {
     BOOST_TEST(value.find("order_created") == std::string::npos);
     BOOST_TEST(value.find("source_url") == std::string::npos);
@@ -402,8 +455,42 @@ BOOST_AUTO_TEST_CASE(AConversionCutShortIsFinishedOnTheNextOpen) {
   BOOST_TEST(claimed_json.size() == 3u);
   outbox.reset();
   RawDb raw(options.data_dir);
-  BOOST_TEST(raw.All("payloads").size() == 3u);
-  BOOST_TEST(raw.All("meta").at("format") == "3");
+  BOOST_TEST(raw.Payloads().size() == 3u);
+  BOOST_TEST(raw.All("meta").at("format") == "4");
+}
+
+// Format 3 (and 2) kept payloads by record key in "payloads". Opening such
+// a directory moves each to its new key and drops the family; a move cut
+// short ("2" moved, "1" not) is finished, and a payload whose record is
+// gone is dropped.
+BOOST_AUTO_TEST_CASE(AFormatThreeDirectoryHasItsPayloadsRekeyedOnOpen) {
+  Enqueue({MakeEvent("1", "px_test", kNowMs - 5000), MakeEvent("2"),
+           MakeEvent("3", "px_test", kNowMs - 9000)});
+  std::map<std::string, std::string> json;
+  for (const char* id : {"1", "2", "3"}) json[id] = Get(id).event_json;
+  std::vector<std::string> keys = ClaimAll();
+  Deliver({KeyOf("3")}, /*keep_payload=*/true);
+  outbox.reset();
+  {
+    RawDb raw(options.data_dir);
+    raw.KeyByRecord(KeyOf("1"));
+    raw.KeyByRecord(KeyOf("3"));
+    raw.Put(kRecordKeyedPayloadsCf, KeyOf("orphan"), "{}");
+    raw.Put("meta", "format", "3");
+  }
+  Reopen();
+  // "1" and "2" were claimed before: due again, and resent byte for byte.
+  claimed_json.clear();
+  ClaimAll();
+  BOOST_TEST(claimed_json.size() == 2u);
+  BOOST_TEST(claimed_json["1"] == json["1"]);
+  BOOST_TEST(claimed_json["2"] == json["2"]);
+  BOOST_TEST(Get("3").event_json == json["3"]);
+  outbox.reset();
+  RawDb raw(options.data_dir);
+  BOOST_TEST(!raw.Has(kRecordKeyedPayloadsCf));
+  BOOST_TEST(raw.Payloads().size() == 3u);
+  BOOST_TEST(raw.All("meta").at("format") == "4");
 }
 
 BOOST_AUTO_TEST_CASE(AnUndecodableRecordDoesNotKeepTheConversionFromOpening) {
@@ -454,18 +541,18 @@ BOOST_AUTO_TEST_CASE(ANewerFormatIsRefusedWithAClearError) {
   outbox.reset();
   {
     RawDb raw(options.data_dir);
-    raw.Put("meta", "format", "4");
+    raw.Put("meta", "format", "5");
   }
   auto opened = Outbox::Open(options);
   BOOST_REQUIRE(!opened.ok());
   BOOST_TEST(opened.status().code() == StatusCode::kFailedPrecondition);
-  BOOST_TEST(opened.status().message().find("format 4") != std::string::npos);
+  BOOST_TEST(opened.status().message().find("format 5") != std::string::npos);
   BOOST_TEST(opened.status().message().find(options.data_dir) !=
              std::string::npos);
   {
     RawDb raw(options.data_dir);  // Untouched.
-    BOOST_TEST(raw.All("meta").at("format") == "4");
-    BOOST_TEST(raw.All("payloads").size() == 1u);
+    BOOST_TEST(raw.All("meta").at("format") == "5");
+    BOOST_TEST(raw.Payloads().size() == 1u);
   }
 }
 
