@@ -7,7 +7,7 @@
 //   capi-bench [--quick] [--steps ceilings,enqueue,grpc,drain,scale,recovery]
 //              [--runs N] [--results-dir DIR] [--work-dir DIR]
 //              [--capi-validate none|shape|full] [--drain-large N]
-//              [--scale-max N] [--keep-work-dir]
+//              [--scale-max N] [--ids uuid|sequential] [--keep-work-dir]
 //
 // Internally, every measurement runs in a child process:
 //   capi-bench --trial NAME key=value ...
@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/harness/events.h"
 #include "bench/harness/machine.h"
 #include "bench/harness/services.h"
 #include "bench/runner/plan.h"
@@ -35,7 +36,8 @@ constexpr char kUsage[] =
     "usage: capi-bench [--quick] [--steps LIST] [--runs N] [--results-dir "
     "DIR]\n"
     "                  [--work-dir DIR] [--capi-validate none|shape|full]\n"
-    "                  [--drain-large N] [--scale-max N] [--keep-work-dir]\n"
+    "                  [--drain-large N] [--scale-max N]\n"
+    "                  [--ids uuid|sequential] [--keep-work-dir]\n"
     "steps: ceilings, enqueue, grpc, drain, scale, recovery (default: all)\n";
 
 constexpr char kHelp[] =
@@ -61,6 +63,10 @@ constexpr char kHelp[] =
     "                       stored, pending and delivered (10000000: the\n"
     "                       issue's 10M: some minutes and about 10 GB\n"
     "                       of disk more)\n"
+    "  --ids STYLE          event ids: uuid (default: random UUIDs, events\n"
+    "                       close in time far apart in key order, the\n"
+    "                       harder case) or sequential (numbers in time\n"
+    "                       order, as runs before 2026-12-07 night used)\n"
     "  --keep-work-dir      keep the work dir (fixtures) when done\n"
     "\n"
     "Example: capi-bench --steps drain,recovery --runs 5\n";
@@ -73,6 +79,7 @@ struct Flags {
   long drain_large = -1;
   std::string steps, results_dir = "bench/results", work_dir;
   std::string capi_validate = "none";
+  std::string ids = "uuid";
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -95,6 +102,10 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       f->capi_validate = argv[++i];
     } else if (arg == "--drain-large" && has_value) {
       f->drain_large = std::atol(argv[++i]);
+    } else if (arg == "--ids" && has_value) {
+      f->ids = argv[++i];
+      bench::IdStyle style;
+      if (!bench::ParseIdStyle(f->ids, &style)) return false;
     } else if (arg == "--scale-max" && has_value) {
       f->scale_max = std::strtoull(argv[++i], nullptr, 10);
     } else {
@@ -125,6 +136,12 @@ int RunTrial(int argc, char** argv) {
     std::printf("ERROR: bad trial parameters\n");
     return 2;
   }
+  bench::IdStyle ids;
+  if (!bench::ParseIdStyle(params.Str("ids", "uuid"), &ids)) {
+    std::printf("ERROR: ids must be uuid or sequential\n");
+    return 2;
+  }
+  bench::SetIdStyle(ids);
   for (const bench::TrialInfo& trial : bench::AllTrials()) {
     if (trial.name != name) continue;
     outbox::StatusOr<bench::Metrics> m = trial.run(params);
@@ -168,6 +185,13 @@ void AddStandardNotes(const Flags& flags, const bench::PlanOptions& plan,
                        : " (events not checked, so that fake-capi is not what "
                          "is measured); one drain row uses --validate full") +
                   ".");
+  notes.push_back(
+      flags.ids == "uuid"
+          ? "Event ids are random UUIDs: events close in time are far apart "
+            "in key order, for the outbox's records and the SQL peers' "
+            "primary keys alike (--ids sequential: numbers in time order)."
+          : "Event ids are sequential numbers, in time order (--ids "
+            "sequential; the default, UUIDs, is the harder case).");
   notes.push_back(
       "Enqueue figures are durable: a call returns after its "
       "synced write (RocksDB WAL fsync, PostgreSQL WAL fsync with "
@@ -216,6 +240,7 @@ bench::Report RunBench(const Flags& flags, const std::string& command) {
   runner_options.keep_work_dir = flags.keep_work_dir;
   runner_options.steps = Split(flags.steps);
   runner_options.capi_validate = flags.capi_validate;
+  runner_options.ids = flags.ids;
   bench::Runner runner(runner_options);
   report.steps = runner.Run(bench::BuildPlan(plan_options));
   if (!runner.postgres_version().empty()) {

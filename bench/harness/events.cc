@@ -1,12 +1,55 @@
 #include "bench/harness/events.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include "outbox/src/event_json.h"
 
 namespace bench {
 
 std::string PixelId(int index) { return "px_bench_" + std::to_string(index); }
+
+namespace {
+
+IdStyle g_id_style = IdStyle::kUuid;
+
+// splitmix64's finalizer: a bijection on 64 bits that scatters neighbours.
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+bool ParseIdStyle(const std::string& name, IdStyle* style) {
+  if (name == "uuid") {
+    *style = IdStyle::kUuid;
+  } else if (name == "sequential") {
+    *style = IdStyle::kSequential;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void SetIdStyle(IdStyle style) { g_id_style = style; }
+
+std::string EventId(const std::string& prefix, uint64_t n) {
+  if (g_id_style == IdStyle::kSequential) return prefix + std::to_string(n);
+  // 128 bits as 8-4-4-4-12 hex digits; the low half is n itself, mixed, so
+  // distinct n never collide.
+  const uint64_t high = Mix(n ^ 0x5bd1e9955bd1e995ULL), low = Mix(n);
+  char uuid[37];
+  std::snprintf(uuid, sizeof uuid, "%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xffff),
+                static_cast<unsigned>(high & 0xffff),
+                static_cast<unsigned>(low >> 48),
+                static_cast<unsigned long long>(low & 0xffffffffffffULL));
+  return prefix + uuid;
+}
 
 outbox::Event RealisticEvent(const std::string& pixel_id, const std::string& id,
                              int64_t timestamp_ms) {

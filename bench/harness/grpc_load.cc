@@ -111,7 +111,7 @@ class Loop {
 
   void Issue(Slot& slot) {
     for (v1::ConversionEvent& e : *slot.request.mutable_events()) {
-      e.set_id(shape_.id_prefix + std::to_string(next_id_++));
+      e.set_id(EventId(shape_.id_prefix, next_id_++));
     }
     slot.previous_context = std::move(slot.context);
     slot.context = std::make_unique<grpc::ClientContext>();

@@ -45,7 +45,7 @@ std::vector<outbox::Event> MakeCall(const LoadShape& shape, uint64_t first) {
   for (int i = 0; i < shape.events_per_call; ++i) {
     const uint64_t n = first + static_cast<uint64_t>(i);
     events.push_back(RealisticEvent(PixelId(static_cast<int>(n % shape.pixels)),
-                                    shape.id_prefix + std::to_string(n), now));
+                                    EventId(shape.id_prefix, n), now));
   }
   return events;
 }

@@ -111,6 +111,7 @@ outbox::Status Runner::StartServices(const Step& step) {
 
 Params Runner::ServiceParams(const Variant& v) const {
   Params p;
+  p.Set("ids", options_.ids);
   const FakeCapiProcess* capi =
       v.params.Str("capi") == "full" ? capi_full_.get() : capi_.get();
   if (capi != nullptr) {

@@ -22,6 +22,7 @@ struct RunnerOptions {
   bool keep_work_dir = false;
   std::vector<std::string> steps;  // Empty: every step.
   std::string capi_validate = "none";
+  std::string ids = "uuid";  // Passed to every trial (events.h, IdStyle).
 };
 
 class Runner {

@@ -21,7 +21,7 @@ std::string Body(int batch) {
   std::vector<std::string> events;
   for (int i = 0; i < batch; ++i) {
     events.push_back(EventJson(
-        RealisticEvent(PixelId(0), "c" + std::to_string(i), NowMs())));
+        RealisticEvent(PixelId(0), EventId("c", static_cast<uint64_t>(i)), NowMs())));
   }
   std::vector<const std::string*> pointers;
   for (const std::string& e : events) pointers.push_back(&e);

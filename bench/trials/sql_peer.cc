@@ -27,7 +27,7 @@ std::vector<PeerRow> MakeRows(const std::string& prefix, uint64_t first,
   for (int i = 0; i < count; ++i) {
     const uint64_t n = first + static_cast<uint64_t>(i);
     outbox::Event e = RealisticEvent(PixelId(static_cast<int>(n % pixels)),
-                                     prefix + std::to_string(n), now);
+                                     EventId(prefix, n), now);
     // The application encodes the event itself before inserting it, as the
     // outbox does inside Enqueue: the same encoder, the same cost.
     rows.push_back(
