@@ -20,8 +20,8 @@ using Clock = std::chrono::steady_clock;
 std::string Body(int batch) {
   std::vector<std::string> events;
   for (int i = 0; i < batch; ++i) {
-    events.push_back(EventJson(
-        RealisticEvent(PixelId(0), EventId("c", static_cast<uint64_t>(i)), NowMs())));
+    events.push_back(EventJson(RealisticEvent(
+        PixelId(0), EventId("c", static_cast<uint64_t>(i)), NowMs())));
   }
   std::vector<const std::string*> pointers;
   for (const std::string& e : events) pointers.push_back(&e);

@@ -3,7 +3,7 @@
 // numeric order.
 //
 //   records   RecordKey                                  -> StoredRecord
-//   payloads  PayloadKey                                 -> event JSON
+//   payloads_by_time  PayloadKey                         -> event JSON
 //   by_state  u8 state | RecordKey                       -> ""
 //   due       PixelPrefix | be64 deadline_ms | RecordKey  -> ""
 //   retry     be64 next_attempt_ms | RecordKey            -> be64 timestamp

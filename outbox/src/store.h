@@ -304,8 +304,10 @@ class WriteTxn {
            std::unordered_set<std::string>* inserted);
   // Forgets this operation's inserts after its writes were rolled back.
   void ForgetInserts();
-  // Fills event_json of the `records` read from the payloads.
-  void LoadPayloads(std::vector<StatusOr<Record>>* records);
+  // Fills event_json of the `records` read for `record_keys` from the
+  // payloads.
+  void LoadPayloads(const std::vector<std::string>& record_keys,
+                    std::vector<StatusOr<Record>>* records);
   // Whether later operations of the group must see a write (the indexed
   // batch) or need not (the plain batch; see RunBatch).
   enum class Visibility { kGroup, kAfterCommit };

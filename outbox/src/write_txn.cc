@@ -87,11 +87,12 @@ std::vector<StatusOr<Record>> WriteTxn::GetMany(
       out.emplace_back(DecodeRecord(*key, values[i].ToStringView()));
     }
   }
-  if (payload == WithPayload::kYes) LoadPayloads(&out);
+  if (payload == WithPayload::kYes) LoadPayloads(keys, &out);
   return out;
 }
 
-void WriteTxn::LoadPayloads(std::vector<StatusOr<Record>>* records) {
+void WriteTxn::LoadPayloads(const std::vector<std::string>& record_keys,
+                            std::vector<StatusOr<Record>>* records) {
   // A payload's key holds its record's timestamp, so the records come
   // first. Keys of records that could not be read are left out.
   std::vector<std::string> keys;
@@ -101,7 +102,7 @@ void WriteTxn::LoadPayloads(std::vector<StatusOr<Record>>* records) {
   for (size_t i = 0; i < records->size(); ++i) {
     const StatusOr<Record>& record = (*records)[i];
     if (!record.ok()) continue;
-    keys.push_back(PayloadKey(RecordKey(record->key), record->timestamp_ms));
+    keys.push_back(PayloadKey(record_keys[i], record->timestamp_ms));
     of_record.push_back(i);
   }
   std::vector<rocksdb::PinnableSlice> values(keys.size());
