@@ -311,8 +311,9 @@ class WriteTxn {
   // Whether later operations of the group must see a write (the indexed
   // batch) or need not (the plain batch; see RunBatch).
   enum class Visibility { kGroup, kAfterCommit };
-  void Rewrite(const Record& before, const Record& after,
-               Visibility visibility);
+  // Update under `key`, the RecordKey of `after`.
+  void Rewrite(const std::string& key, const Record& before,
+               const Record& after, Visibility visibility);
   void PutIndex(const std::vector<IndexEntry>& entries,
                 const std::vector<IndexEntry>& except, Visibility visibility);
   void DeleteIndex(const std::vector<IndexEntry>& entries,

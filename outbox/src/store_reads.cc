@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "outbox/src/payload_lookup.h"
 #include "outbox/src/record_codec.h"
 #include "outbox/src/rocks_status.h"
 #include "outbox/src/storage_keys.h"
@@ -57,29 +58,20 @@ std::vector<StatusOr<Record>> Store::GetMany(
   }
   // Then the payloads, keyed by their records' timestamps: for a claim,
   // neighbours in a few blocks rather than a block each.
-  std::vector<std::string> payload_keys;
-  std::vector<size_t> of_record;
-  for (size_t i = 0; i < n; ++i) {
-    if (!out[i].ok()) continue;
-    payload_keys.push_back(PayloadKey(record_keys[i], out[i]->timestamp_ms));
-    of_record.push_back(i);
-  }
-  const size_t m = payload_keys.size();
-  std::vector<rocksdb::Slice> payload_slices(payload_keys.begin(),
-                                             payload_keys.end());
+  const PayloadLookup lookup = LookUpPayloads(record_keys, out);
+  const size_t m = lookup.keys.size();
+  std::vector<rocksdb::Slice> payload_keys(lookup.keys.begin(),
+                                           lookup.keys.end());
   std::vector<rocksdb::PinnableSlice> payloads(m);
   std::vector<rocksdb::Status> payload_statuses(m);
-  db_->MultiGet(read, payloads_, m, payload_slices.data(), payloads.data(),
+  db_->MultiGet(read, payloads_, m, payload_keys.data(), payloads.data(),
                 payload_statuses.data());
-  for (size_t j = 0; j < m; ++j) {
-    StatusOr<Record>& record = out[of_record[j]];
-    const rocksdb::Status& p = payload_statuses[j];
-    if (p.ok()) {
-      record->event_json = payloads[j].ToString();
-    } else if (!p.IsNotFound()) {  // Not found: not retained.
-      record = FromRocks(p, "cannot read payload");
-    }
-  }
+  FillPayloads(
+      lookup, payloads, payload_statuses,
+      [](const rocksdb::Status& s) {
+        return FromRocks(s, "cannot read payload");
+      },
+      &out);
   return out;
 }
 

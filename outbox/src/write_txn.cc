@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "outbox/src/payload_lookup.h"
 #include "outbox/src/record_codec.h"
 #include "outbox/src/storage_keys.h"
 #include "outbox/src/store.h"
@@ -93,30 +94,16 @@ std::vector<StatusOr<Record>> WriteTxn::GetMany(
 
 void WriteTxn::LoadPayloads(const std::vector<std::string>& record_keys,
                             std::vector<StatusOr<Record>>* records) {
-  // A payload's key holds its record's timestamp, so the records come
-  // first. Keys of records that could not be read are left out.
-  std::vector<std::string> keys;
-  std::vector<size_t> of_record;
-  keys.reserve(records->size());
-  of_record.reserve(records->size());
-  for (size_t i = 0; i < records->size(); ++i) {
-    const StatusOr<Record>& record = (*records)[i];
-    if (!record.ok()) continue;
-    keys.push_back(PayloadKey(record_keys[i], record->timestamp_ms));
-    of_record.push_back(i);
-  }
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses =
-      MultiGet(indexed_, store_.db_.get(), store_.payloads_, keys, &values);
-  for (size_t j = 0; j < keys.size(); ++j) {
-    StatusOr<Record>& record = (*records)[of_record[j]];
-    if (statuses[j].ok()) {
-      record->event_json.assign(values[j].data(), values[j].size());
-    } else if (!statuses[j].IsNotFound()) {  // Not found: not retained.
-      record =
-          Status::Unavailable("cannot read payload: " + statuses[j].ToString());
-    }
-  }
+  const PayloadLookup lookup = LookUpPayloads(record_keys, *records);
+  std::vector<rocksdb::PinnableSlice> values(lookup.keys.size());
+  std::vector<rocksdb::Status> statuses = MultiGet(
+      indexed_, store_.db_.get(), store_.payloads_, lookup.keys, &values);
+  FillPayloads(
+      lookup, values, statuses,
+      [](const rocksdb::Status& s) {
+        return Status::Unavailable("cannot read payload: " + s.ToString());
+      },
+      records);
 }
 
 bool WriteTxn::Exists(std::string_view record_key) {
@@ -153,23 +140,22 @@ void WriteTxn::Insert(const Record& record) {
 }
 
 void WriteTxn::Update(const Record& before, const Record& after) {
-  Rewrite(before, after, Visibility::kGroup);
+  Rewrite(RecordKey(after.key), before, after, Visibility::kGroup);
 }
 
 void WriteTxn::UpdateLeased(const Record& before, const Record& after,
                             bool drop_payload) {
-  Rewrite(before, after, Visibility::kAfterCommit);
+  const std::string key = RecordKey(after.key);
+  Rewrite(key, before, after, Visibility::kAfterCommit);
   if (drop_payload) {
     BatchFor(Visibility::kAfterCommit)
-        .Delete(store_.payloads_,
-                PayloadKey(RecordKey(after.key), after.timestamp_ms))
+        .Delete(store_.payloads_, PayloadKey(key, after.timestamp_ms))
         .PermitUncheckedError();
   }
 }
 
-void WriteTxn::Rewrite(const Record& before, const Record& after,
-                       Visibility visibility) {
-  std::string key = RecordKey(after.key);
+void WriteTxn::Rewrite(const std::string& key, const Record& before,
+                       const Record& after, Visibility visibility) {
   auto old_entries = IndexEntriesFor(before, key, store_.retention());
   auto new_entries = IndexEntriesFor(after, key, store_.retention());
   DeleteIndex(old_entries, new_entries, visibility);
