@@ -2,7 +2,43 @@
 
 #include <utility>
 
+#include "outbox/src/record_codec.h"
+
 namespace outbox {
+namespace {
+
+// The claim's records as its scan of `due` found them, then their payloads.
+// Committed, so the reads see them; leased, so nothing changes them. An
+// entry written before storage format 5 carries no record: those records
+// are read from `records`, as every claim did before.
+std::vector<StatusOr<Record>> ReadLeased(const Store& store,
+                                         const Claim& claim) {
+  std::vector<StatusOr<Record>> read;
+  read.reserve(claim.keys.size());
+  std::vector<std::string> unstored;
+  std::vector<size_t> unstored_at;
+  for (size_t i = 0; i < claim.keys.size(); ++i) {
+    if (i < claim.stored.size() && !claim.stored[i].empty()) {
+      read.push_back(DecodeRecordAt(claim.keys[i], claim.stored[i]));
+    } else {
+      read.emplace_back(Status::NotFound("not read yet"));
+      unstored.push_back(claim.keys[i]);
+      unstored_at.push_back(i);
+    }
+  }
+  if (unstored.size() < claim.keys.size()) {
+    store.LoadPayloads(claim.keys, &read);
+  }
+  if (!unstored.empty()) {
+    std::vector<StatusOr<Record>> rest = store.GetMany(unstored);
+    for (size_t j = 0; j < rest.size(); ++j) {
+      read[unstored_at[j]] = std::move(rest[j]);
+    }
+  }
+  return read;
+}
+
+}  // namespace
 
 StatusOr<ClaimedBatch> ClaimBatch(Store& store, const ClaimRequest& request) {
   StatusOr<Claim> claim = ClaimKeys(store, request);
@@ -22,8 +58,7 @@ StatusOr<ClaimedBatch> ReadClaim(Store& store, const Claim& claim,
   ClaimedBatch batch;
   batch.expired = claim.expired;
   if (claim.keys.empty()) return batch;
-  // Committed, so the read sees them; leased, so nothing changes them.
-  std::vector<StatusOr<Record>> read = store.GetMany(claim.keys);
+  std::vector<StatusOr<Record>> read = ReadLeased(store, claim);
   std::vector<std::string> unreadable;
   Status first_error;
   batch.records.reserve(read.size());

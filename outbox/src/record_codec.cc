@@ -1,5 +1,6 @@
 #include "outbox/src/record_codec.h"
 
+#include "outbox/src/storage_keys.h"
 #include "stored_record.pb.h"
 
 namespace outbox {
@@ -69,6 +70,13 @@ StatusOr<Record> DecodeRecord(const DedupKey& key, std::string_view bytes) {
   for (const auto& a : p.attempts()) r.attempts.push_back(FromProto(a));
   r.last_error = p.last_error();
   return r;
+}
+
+StatusOr<Record> DecodeRecordAt(std::string_view record_key,
+                                std::string_view bytes) {
+  StatusOr<DedupKey> key = DecodeRecordKey(record_key);
+  if (!key.ok()) return key.status();
+  return DecodeRecord(*key, bytes);
 }
 
 }  // namespace outbox

@@ -21,6 +21,10 @@ std::string EncodeRecord(const Record& record);
 // which held the payload inline (see Store's migration).
 StatusOr<Record> DecodeRecord(const DedupKey& key, std::string_view bytes);
 
+// DecodeRecord for the value stored under `record_key` (a RecordKey).
+StatusOr<Record> DecodeRecordAt(std::string_view record_key,
+                                std::string_view bytes);
+
 }  // namespace outbox
 
 #endif  // OUTBOX_SRC_RECORD_CODEC_H_

@@ -45,7 +45,8 @@ std::string ByStateKey(State state, std::string_view record_key) {
 
 std::vector<IndexEntry> IndexEntriesFor(const Record& record,
                                         std::string_view record_key,
-                                        const RetentionPolicy& policy) {
+                                        const RetentionPolicy& policy,
+                                        std::string_view stored) {
   std::vector<IndexEntry> entries;
   if (IndexedByState(record.state)) {
     entries.push_back(
@@ -56,7 +57,8 @@ std::vector<IndexEntry> IndexEntriesFor(const Record& record,
       if (record.next_attempt_ms == 0) {
         entries.push_back(
             {IndexCf::kDue,
-             DueKey(record_key, EventDeadlineMs(record.timestamp_ms)), ""});
+             DueKey(record_key, EventDeadlineMs(record.timestamp_ms)),
+             std::string(stored)});
       } else {
         std::string timestamp;
         AppendBigEndian64(static_cast<uint64_t>(record.timestamp_ms),

@@ -18,7 +18,8 @@ namespace outbox {
 enum class IndexCf {
   kByState,  // DEAD and EXPIRED records (IndexedByState): u8 state |
              // RecordKey
-  kDue,      // PENDING and due: PixelPrefix | be64 deadline | RecordKey
+  kDue,      // PENDING and due: PixelPrefix | be64 deadline | RecordKey,
+             // value the record as stored (storage format 5)
   kRetry,    // PENDING, waiting to retry: be64 next_attempt | RecordKey,
              // value be64 timestamp_ms (for the oldest-pending statistic)
   kGc,       // terminal: be64 drop_at | RecordKey
@@ -45,9 +46,15 @@ int64_t EventDeadlineMs(int64_t timestamp_ms);
 // its event has closed (so a resend is still recognised as a duplicate).
 int64_t DropAtMs(const Record& record, const RetentionPolicy& policy);
 
+// The entries of `record`, stored under `record_key`. `stored` is the
+// record's value in `records` (EncodeRecord(record)): its due entry carries
+// a copy, so that a claim takes the records it leases from its scan of
+// `due` rather than with a random lookup each (1,000 per batch, when ids
+// are UUIDs). Entries that are only to be deleted need no values: pass "".
 std::vector<IndexEntry> IndexEntriesFor(const Record& record,
                                         std::string_view record_key,
-                                        const RetentionPolicy& policy);
+                                        const RetentionPolicy& policy,
+                                        std::string_view stored);
 
 // Whether records in `state` have a by_state entry. Only the states an
 // operator looks for among many records do: DEAD and EXPIRED, and

@@ -77,15 +77,16 @@ Status TransitionLeased(WriteTxn& txn, const std::vector<Record>& claimed,
 StatusOr<std::vector<std::string>> KeysDueBy(WriteTxn& txn, IndexCf cf,
                                              int64_t now_ms, size_t limit) {
   std::vector<std::string> keys;
-  Status s = txn.ScanIndex(cf, "", [&](std::string_view index_key) {
-    int64_t at;
-    std::string_view record_key;
-    if (!ParseTimeKey(index_key, &at, &record_key) || at > now_ms) {
-      return false;
-    }
-    keys.emplace_back(record_key);
-    return keys.size() < limit;
-  });
+  Status s =
+      txn.ScanIndex(cf, "", [&](std::string_view index_key, std::string_view) {
+        int64_t at;
+        std::string_view record_key;
+        if (!ParseTimeKey(index_key, &at, &record_key) || at > now_ms) {
+          return false;
+        }
+        keys.emplace_back(record_key);
+        return keys.size() < limit;
+      });
   if (!s.ok()) return s;
   return keys;
 }
@@ -130,25 +131,30 @@ namespace {
 // `max_to_send` of the rest into `to_send`. Past the first limit it stops
 // without collecting any to send (the too-old ones left come first, for
 // the next call); with `max_to_send` 0 it stops at the first to send.
+// `to_send_stored` gets the value of each entry of `to_send`: the record.
 Status ScanDue(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
                int64_t expiry_margin_ms, size_t max_to_send,
                std::vector<std::string>* too_old,
-               std::vector<std::string>* to_send) {
-  return txn.ScanIndex(
-      IndexCf::kDue, PixelPrefix(pixel_id), [&](std::string_view due_key) {
-        int64_t deadline;
-        std::string_view record_key;
-        if (!ParseDueKey(due_key, &deadline, &record_key)) return true;
-        const bool is_too_old = deadline - expiry_margin_ms <= now_ms;
-        if (!is_too_old && max_to_send == 0) return false;
-        if (txn.IsLeased(record_key)) return true;
-        if (is_too_old) {
-          too_old->emplace_back(record_key);
-          return too_old->size() < kMaxExpiredPerCall;
-        }
-        to_send->emplace_back(record_key);
-        return to_send->size() < max_to_send;
-      });
+               std::vector<std::string>* to_send,
+               std::vector<std::string>* to_send_stored) {
+  return txn.ScanIndex(IndexCf::kDue, PixelPrefix(pixel_id),
+                       [&](std::string_view due_key, std::string_view stored) {
+                         int64_t deadline;
+                         std::string_view record_key;
+                         if (!ParseDueKey(due_key, &deadline, &record_key))
+                           return true;
+                         const bool is_too_old =
+                             deadline - expiry_margin_ms <= now_ms;
+                         if (!is_too_old && max_to_send == 0) return false;
+                         if (txn.IsLeased(record_key)) return true;
+                         if (is_too_old) {
+                           too_old->emplace_back(record_key);
+                           return too_old->size() < kMaxExpiredPerCall;
+                         }
+                         to_send->emplace_back(record_key);
+                         to_send_stored->emplace_back(stored);
+                         return to_send->size() < max_to_send;
+                       });
 }
 
 // Moves the PENDING records of `keys` to EXPIRED; counts them in
@@ -172,9 +178,10 @@ Status Expire(WriteTxn& txn, const std::vector<std::string>& keys,
 
 Status ExpireDueOp(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
                    int64_t expiry_margin_ms, size_t* expired) {
-  std::vector<std::string> too_old, none;
+  std::vector<std::string> too_old, none, none_stored;
   OUTBOX_RETURN_IF_ERROR(ScanDue(txn, pixel_id, now_ms, expiry_margin_ms,
-                                 /*max_to_send=*/0, &too_old, &none));
+                                 /*max_to_send=*/0, &too_old, &none,
+                                 &none_stored));
   return Expire(txn, too_old, now_ms, expired);
 }
 
@@ -186,7 +193,7 @@ Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim) {
   std::vector<std::string> too_old;
   OUTBOX_RETURN_IF_ERROR(ScanDue(txn, request.pixel_id, request.now_ms,
                                  request.expiry_margin_ms, request.max_events,
-                                 &too_old, &claim->keys));
+                                 &too_old, &claim->keys, &claim->stored));
   OUTBOX_RETURN_IF_ERROR(Expire(txn, too_old, request.now_ms, &claim->expired));
   txn.Lease(claim->keys, request.now_ms);
   return Status::Ok();
@@ -268,8 +275,8 @@ Status RecoverInFlightOp(WriteTxn& txn, int64_t now_ms, size_t* recovered) {
   // Stored IN_FLIGHT by an earlier build.
   std::vector<std::string> stored;
   std::string prefix = ByStatePrefix(State::kInFlight);
-  OUTBOX_RETURN_IF_ERROR(
-      txn.ScanIndex(IndexCf::kByState, prefix, [&](std::string_view key) {
+  OUTBOX_RETURN_IF_ERROR(txn.ScanIndex(
+      IndexCf::kByState, prefix, [&](std::string_view key, std::string_view) {
         stored.emplace_back(key.substr(prefix.size()));
         return true;
       }));

@@ -41,7 +41,10 @@ struct ClaimRequest {
 
 struct Claim {
   std::vector<std::string> keys;  // Now leased, earliest deadline first.
-  size_t expired = 0;             // Moved to EXPIRED instead of claimed.
+  // For each key, its record as its due entry carries it (EncodeRecord),
+  // or "" for an entry written before storage format 5: read the record.
+  std::vector<std::string> stored;
+  size_t expired = 0;  // Moved to EXPIRED instead of claimed.
 };
 
 // Moves the pixel's due records whose deadline is within the margin to
@@ -55,8 +58,8 @@ Status ExpireDueOp(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
 // deadline order (lease_table.h): they become IN_FLIGHT without being
 // rewritten. When the expiry reaches its limit, nothing is claimed (the
 // records left to expire come first); call again. The caller reads the
-// records with Store::GetMany once committed, and must end every lease
-// with one of the outcome operations below.
+// payloads once committed (ReadClaim), and must end every lease with one
+// of the outcome operations below.
 Status ClaimDueOp(WriteTxn& txn, const ClaimRequest& request, Claim* claim);
 
 // The outcomes of a claim. Each takes the records as the claim read them

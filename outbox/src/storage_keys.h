@@ -5,12 +5,13 @@
 //   records   RecordKey                                  -> StoredRecord
 //   payloads_by_time  PayloadKey                         -> event JSON
 //   by_state  u8 state | RecordKey                       -> ""
-//   due       PixelPrefix | be64 deadline_ms | RecordKey  -> ""
+//   due       PixelPrefix | be64 deadline_ms | RecordKey  -> StoredRecord
+//             (the record's copy, record_index.h; "" before format 5)
 //   retry     be64 next_attempt_ms | RecordKey            -> be64 timestamp
 //   gc        be64 drop_at_ms | RecordKey                 -> ""
 //   meta      "count/" state pixel                        -> be64 count
 //             "paused/" pixel                             -> ""
-//             "format"                                    -> "4"
+//             "format"                                    -> "5"
 //             "lease/" be64 claim id                      -> KeyList
 //   format-2  (always empty; see FormatGuardComparator)
 //

@@ -73,9 +73,12 @@ enum class WithPayload : bool { kNo = false, kYes = true };
 // The storage format this build writes. Format 1 kept the payload inside
 // the record; format 2 indexed every record in by_state, format 3 only
 // those in IndexedByState states; format 4 keys payloads by PayloadKey
-// rather than RecordKey. Opening an older directory converts it
-// (Store::Open).
-inline constexpr int kStorageFormat = 4;
+// rather than RecordKey; format 5 stores a copy of each due record in its
+// due entry (older entries, left empty, still read as before). Opening an
+// older directory converts it (Store::Open); the format is what keeps a
+// build of an older format from opening, and rewriting records without
+// their copies in, a newer directory.
+inline constexpr int kStorageFormat = 5;
 
 class WriteTxn;
 
@@ -121,6 +124,12 @@ class Store {
   // back with the payload of its new state.
   std::vector<StatusOr<Record>> GetMany(
       const std::vector<std::string>& record_keys) const;
+  // Sets the event_json of each readable record of `records`, read for
+  // `record_keys` (one each, in order), from the committed payloads: the
+  // second half of GetMany, for records read some other way (a claim's
+  // come with its scan of `due`).
+  void LoadPayloads(const std::vector<std::string>& record_keys,
+                    std::vector<StatusOr<Record>>* records) const;
 
   using ScanFn = std::function<bool(std::string_view key,
                                     std::string_view value)>;
@@ -279,16 +288,17 @@ class WriteTxn {
   void Lease(const std::vector<std::string>& keys, int64_t now_ms);
   std::vector<bool> EndLeases(const std::vector<std::string>& keys);
 
-  // Visits index keys of `cf` with `prefix`, in order, as of this group,
-  // while fn returns true. Do not write inside fn; collect, then write.
-  // Not for insert-only operations (INTERNAL).
+  // Visits index entries (key, value) of `cf` with `prefix`, in order, as
+  // of this group, while fn returns true. Do not write inside fn; collect,
+  // then write. Not for insert-only operations (INTERNAL).
   //
   // by_state and gc entries written in the current group are not visible
   // to these scans (see Store::RunBatch): a scan of them may list a record
   // that has since left that state, or miss one that just entered it, so
   // check each record's state after reading it.
-  Status ScanIndex(IndexCf cf, std::string_view prefix,
-                   const std::function<bool(std::string_view)>& fn);
+  Status ScanIndex(
+      IndexCf cf, std::string_view prefix,
+      const std::function<bool(std::string_view, std::string_view)>& fn);
 
   const Store& store() const { return store_; }
 

@@ -49,16 +49,21 @@ std::vector<StatusOr<Record>> Store::GetMany(
       out.emplace_back(Status::NotFound("no such record"));
     } else if (!s.ok()) {
       out.emplace_back(FromRocks(s, "cannot read record"));
-    } else if (StatusOr<DedupKey> key = DecodeRecordKey(record_keys[i]);
-               !key.ok()) {
-      out.emplace_back(key.status());
     } else {
-      out.emplace_back(DecodeRecord(*key, values[i].ToStringView()));
+      out.emplace_back(
+          DecodeRecordAt(record_keys[i], values[i].ToStringView()));
     }
   }
-  // Then the payloads, keyed by their records' timestamps: for a claim,
-  // neighbours in a few blocks rather than a block each.
-  const PayloadLookup lookup = LookUpPayloads(record_keys, out);
+  LoadPayloads(record_keys, &out);
+  return out;
+}
+
+void Store::LoadPayloads(const std::vector<std::string>& record_keys,
+                         std::vector<StatusOr<Record>>* records) const {
+  // Keyed by their records' timestamps: for a claim, neighbours in a few
+  // blocks rather than a block each. No snapshot, as in GetMany.
+  const rocksdb::ReadOptions read;
+  const PayloadLookup lookup = LookUpPayloads(record_keys, *records);
   const size_t m = lookup.keys.size();
   std::vector<rocksdb::Slice> payload_keys(lookup.keys.begin(),
                                            lookup.keys.end());
@@ -71,8 +76,7 @@ std::vector<StatusOr<Record>> Store::GetMany(
       [](const rocksdb::Status& s) {
         return FromRocks(s, "cannot read payload");
       },
-      &out);
-  return out;
+      records);
 }
 
 namespace {

@@ -82,10 +82,8 @@ std::vector<StatusOr<Record>> WriteTxn::GetMany(
     } else if (!statuses[i].ok()) {
       out.emplace_back(
           Status::Unavailable("cannot read record: " + statuses[i].ToString()));
-    } else if (StatusOr<DedupKey> key = DecodeRecordKey(keys[i]); !key.ok()) {
-      out.emplace_back(key.status());
     } else {
-      out.emplace_back(DecodeRecord(*key, values[i].ToStringView()));
+      out.emplace_back(DecodeRecordAt(keys[i], values[i].ToStringView()));
     }
   }
   if (payload == WithPayload::kYes) LoadPayloads(keys, &out);
@@ -128,13 +126,14 @@ void WriteTxn::Insert(const Record& record) {
     inserted_->insert(key);
     own_inserts_.push_back(key);
   }
-  batch_.Put(store_.records_, key, EncodeRecord(record)).PermitUncheckedError();
+  const std::string stored = EncodeRecord(record);
+  batch_.Put(store_.records_, key, stored).PermitUncheckedError();
   if (!record.event_json.empty()) {
     batch_.Put(store_.payloads_, PayloadKey(key, record.timestamp_ms),
                record.event_json)
         .PermitUncheckedError();
   }
-  PutIndex(IndexEntriesFor(record, key, store_.retention()), {},
+  PutIndex(IndexEntriesFor(record, key, store_.retention(), stored), {},
            Visibility::kGroup);
   Count(record, +1);
 }
@@ -156,13 +155,14 @@ void WriteTxn::UpdateLeased(const Record& before, const Record& after,
 
 void WriteTxn::Rewrite(const std::string& key, const Record& before,
                        const Record& after, Visibility visibility) {
-  auto old_entries = IndexEntriesFor(before, key, store_.retention());
-  auto new_entries = IndexEntriesFor(after, key, store_.retention());
+  const std::string stored = EncodeRecord(after);
+  // The old entries' values are left out: only their keys are deleted, and
+  // a due entry that stays is written again with the record's new value.
+  auto old_entries = IndexEntriesFor(before, key, store_.retention(), "");
+  auto new_entries = IndexEntriesFor(after, key, store_.retention(), stored);
   DeleteIndex(old_entries, new_entries, visibility);
   PutIndex(new_entries, old_entries, visibility);
-  BatchFor(visibility)
-      .Put(store_.records_, key, EncodeRecord(after))
-      .PermitUncheckedError();
+  BatchFor(visibility).Put(store_.records_, key, stored).PermitUncheckedError();
   if (before.state != after.state) {
     Count(before, -1);
     Count(after, +1);
@@ -171,7 +171,7 @@ void WriteTxn::Rewrite(const std::string& key, const Record& before,
 
 void WriteTxn::Remove(const Record& before) {
   std::string key = RecordKey(before.key);
-  DeleteIndex(IndexEntriesFor(before, key, store_.retention()), {},
+  DeleteIndex(IndexEntriesFor(before, key, store_.retention(), ""), {},
               Visibility::kGroup);
   batch_.Delete(store_.records_, key).PermitUncheckedError();
   batch_.Delete(store_.payloads_, PayloadKey(key, before.timestamp_ms))
@@ -286,8 +286,9 @@ Status WriteTxn::AppDelete(std::string_view column_family,
   return Status::Ok();
 }
 
-Status WriteTxn::ScanIndex(IndexCf cf, std::string_view prefix,
-                           const std::function<bool(std::string_view)>& fn) {
+Status WriteTxn::ScanIndex(
+    IndexCf cf, std::string_view prefix,
+    const std::function<bool(std::string_view, std::string_view)>& fn) {
   if (indexed_ == nullptr) {
     return Status::Internal("ScanIndex in an insert-only operation");
   }
@@ -306,7 +307,7 @@ Status WriteTxn::ScanIndex(IndexCf cf, std::string_view prefix,
     if (key.substr(0, prefix.size()) != prefix) break;
     if (first && cursor != nullptr) *cursor = std::string(key);
     first = false;
-    if (!fn(key)) break;
+    if (!fn(key, it->value().ToStringView())) break;
   }
   if (!it->status().ok()) {
     return Status::Unavailable("cannot scan index: " + it->status().ToString());

@@ -64,6 +64,19 @@ class RawDb {
     return out;
   }
 
+  // The due entries' values (format 5: a copy of the record) by the key
+  // of their record.
+  std::map<std::string, std::string> DueByRecord() {
+    std::map<std::string, std::string> out;
+    for (const auto& [key, value] : All("due")) {
+      int64_t deadline_ms;
+      std::string_view record_key;
+      BOOST_REQUIRE(ParseDueKey(key, &deadline_ms, &record_key));
+      out[std::string(record_key)] = value;
+    }
+    return out;
+  }
+
   std::map<std::string, std::string> All(const std::string& cf) {
     std::map<std::string, std::string> out;
     std::unique_ptr<rocksdb::Iterator> it(
@@ -186,6 +199,22 @@ struct FormatFixture : OutboxFixture {
                       .Commit([&](WriteTxn& txn) {
                         return MarkDeliveredOp(txn, records, attempt,
                                                clock.NowMs(), keep_payload, 10);
+                      })
+                      .ok());
+  }
+
+  // Sends them back to due at once, with a failed attempt in their
+  // history, as a retry whose wait is over.
+  void RetryNow(const std::vector<std::string>& keys) {
+    Attempt attempt{kNowMs, 12, 503, "", "{}", "r-2", 1};
+    std::vector<Record> records;
+    for (const std::string& key : keys) records.push_back(claimed.at(key));
+    BOOST_REQUIRE(outbox->store()
+                      .Commit([&](WriteTxn& txn) {
+                        return MarkRetryOp(txn, records, attempt,
+                                           /*next_attempt_ms=*/0,
+                                           /*count_attempt=*/true,
+                                           clock.NowMs(), 10);
                       })
                       .ok());
   }

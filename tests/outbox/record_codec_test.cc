@@ -78,25 +78,25 @@ BOOST_AUTO_TEST_CASE(IndexEntriesFollowTheState) {
   RetentionPolicy policy{5000};
   // Pending and delivered records are listed by scanning the records, so
   // only the queue they wait in (or the gc sweep) indexes them.
-  auto entries = IndexEntriesFor(r, rk, policy);
+  auto entries = IndexEntriesFor(r, rk, policy, "");
   BOOST_TEST(entries.size() == 1u);
   BOOST_TEST((entries[0].cf == IndexCf::kDue));
   r.next_attempt_ms = 99;
-  entries = IndexEntriesFor(r, rk, policy);
+  entries = IndexEntriesFor(r, rk, policy, "");
   BOOST_TEST(entries.size() == 1u);
   BOOST_TEST((entries[0].cf == IndexCf::kRetry));
   r.state = State::kInFlight;  // Written only by stores before leases.
-  entries = IndexEntriesFor(r, rk, policy);
+  entries = IndexEntriesFor(r, rk, policy, "");
   BOOST_TEST(entries.size() == 1u);
   BOOST_TEST((entries[0].cf == IndexCf::kByState));
   r.state = State::kDelivered;
-  entries = IndexEntriesFor(r, rk, policy);
+  entries = IndexEntriesFor(r, rk, policy, "");
   BOOST_TEST(entries.size() == 1u);
   BOOST_TEST((entries[0].cf == IndexCf::kGc));
   // Dead and expired records are few and wanted by operators: they keep a
   // by_state entry besides their gc entry.
   r.state = State::kDead;
-  entries = IndexEntriesFor(r, rk, policy);
+  entries = IndexEntriesFor(r, rk, policy, "");
   BOOST_TEST(entries.size() == 2u);
   BOOST_TEST((entries[0].cf == IndexCf::kByState));
   // Delivered keys are remembered until the API's window has closed.

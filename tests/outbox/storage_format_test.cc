@@ -1,8 +1,9 @@
 // Upgrades of the on-disk layout: a format-1 directory (payload inside each
 // record) is converted on open, also after a conversion cut short, a
-// format-2 one loses its other by_state entries, and a format-3 one has its
-// payloads rekeyed; builds from before format 2 cannot open a converted
-// directory, and a newer format is refused. Checked by reading the
+// format-2 one loses its other by_state entries, a format-3 one has its
+// payloads rekeyed, and a format-4 one's due entries, without copies of
+// their records, are still read; builds from before format 2 cannot open a
+// converted directory, and a newer format is refused. Checked by reading the
 // database underneath the Outbox (raw_db.h).
 #include <rocksdb/db.h>
 
@@ -71,7 +72,7 @@ BOOST_AUTO_TEST_CASE(AFormatTwoDirectoryLosesItsPendingAndDeliveredEntries) {
   BOOST_TEST((ids(State::kDead) == std::vector<std::string>{"dead"}));
   outbox.reset();
   RawDb raw(options.data_dir);
-  BOOST_TEST(raw.All("meta").at("format") == "4");
+  BOOST_TEST(raw.All("meta").at("format") == std::to_string(kStorageFormat));
   std::map<std::string, std::string> by_state = raw.All("by_state");
   BOOST_TEST(by_state.size() == 1u);
   BOOST_TEST(by_state.count(dead_entry) == 1u);
@@ -114,7 +115,7 @@ BOOST_AUTO_TEST_CASE(AFormatOneDirectoryIsConvertedOnOpen) {
   outbox.reset();
 
   RawDb raw(options.data_dir);
-  BOOST_TEST(raw.All("meta").at("format") == "4");
+  BOOST_TEST(raw.All("meta").at("format") == std::to_string(kStorageFormat));
   BOOST_TEST(raw.Payloads().size() == 3u);
   for (const auto& [key, value] : raw.All("records")) {
     BOOST_TEST(value.find("order_created") == std::string::npos);
@@ -144,7 +145,7 @@ BOOST_AUTO_TEST_CASE(AConversionCutShortIsFinishedOnTheNextOpen) {
   outbox.reset();
   RawDb raw(options.data_dir);
   BOOST_TEST(raw.Payloads().size() == 3u);
-  BOOST_TEST(raw.All("meta").at("format") == "4");
+  BOOST_TEST(raw.All("meta").at("format") == std::to_string(kStorageFormat));
 }
 
 // Format 3 (and 2) kept payloads by record key in "payloads". Opening such
@@ -178,7 +179,40 @@ BOOST_AUTO_TEST_CASE(AFormatThreeDirectoryHasItsPayloadsRekeyedOnOpen) {
   RawDb raw(options.data_dir);
   BOOST_TEST(!raw.Has(kRecordKeyedPayloadsCf));
   BOOST_TEST(raw.Payloads().size() == 3u);
-  BOOST_TEST(raw.All("meta").at("format") == "4");
+  BOOST_TEST(raw.All("meta").at("format") == std::to_string(kStorageFormat));
+}
+
+// Format 4 wrote due entries without a copy of their record. Opening such
+// a directory converts nothing: a claim reads those records from
+// `records`, in the same batch as records whose entries carry them.
+BOOST_AUTO_TEST_CASE(AFormatFourDirectorysDueEntriesAreReadWithoutCopies) {
+  Enqueue({MakeEvent("1", "px_test", kNowMs - 5000), MakeEvent("2")});
+  RetryNow(ClaimAll());
+  std::map<std::string, std::string> json;
+  for (const char* id : {"1", "2"}) json[id] = Get(id).event_json;
+  outbox.reset();
+  {
+    RawDb raw(options.data_dir);
+    for (const auto& [key, value] : raw.All("due")) raw.Put("due", key, "");
+    raw.Put("meta", "format", "4");
+  }
+  Reopen();
+  Enqueue({MakeEvent("3", "px_test", kNowMs - 7000)});  // With its copy.
+  claimed.clear();
+  claimed_json.clear();
+  std::vector<std::string> keys = ClaimAll();
+  BOOST_TEST(keys.size() == 3u);
+  BOOST_TEST(claimed_json["1"] == json["1"]);
+  BOOST_TEST(claimed_json["2"] == json["2"]);
+  BOOST_TEST(claimed.at(KeyOf("1")).attempts.size() == 1u);
+  BOOST_TEST(claimed.at(KeyOf("3")).attempts.empty());
+  Deliver(keys, /*keep_payload=*/true);
+  BOOST_TEST(Get("1").state == State::kDelivered);
+  BOOST_TEST(Get("1").attempts.size() == 2u);
+  outbox.reset();
+  RawDb raw(options.data_dir);
+  BOOST_TEST(raw.All("due").empty());
+  BOOST_TEST(raw.All("meta").at("format") == std::to_string(kStorageFormat));
 }
 
 BOOST_AUTO_TEST_CASE(AnUndecodableRecordDoesNotKeepTheConversionFromOpening) {
@@ -226,20 +260,22 @@ BOOST_AUTO_TEST_CASE(ABuildFromBeforeFormatTwoCannotOpenAConvertedDirectory) {
 
 BOOST_AUTO_TEST_CASE(ANewerFormatIsRefusedWithAClearError) {
   Enqueue({MakeEvent("1")});
+  const std::string newer = std::to_string(kStorageFormat + 1);
   outbox.reset();
   {
     RawDb raw(options.data_dir);
-    raw.Put("meta", "format", "5");
+    raw.Put("meta", "format", newer);
   }
   auto opened = Outbox::Open(options);
   BOOST_REQUIRE(!opened.ok());
   BOOST_TEST(opened.status().code() == StatusCode::kFailedPrecondition);
-  BOOST_TEST(opened.status().message().find("format 5") != std::string::npos);
+  BOOST_TEST(opened.status().message().find("format " + newer) !=
+             std::string::npos);
   BOOST_TEST(opened.status().message().find(options.data_dir) !=
              std::string::npos);
   {
     RawDb raw(options.data_dir);  // Untouched.
-    BOOST_TEST(raw.All("meta").at("format") == "5");
+    BOOST_TEST(raw.All("meta").at("format") == newer);
     BOOST_TEST(raw.Payloads().size() == 1u);
   }
 }

@@ -1,8 +1,8 @@
 // The on-disk layout: the payload is written once, in its own column family,
 // in timestamp order, and leaves with its record; only DEAD and EXPIRED
-// records have by_state entries; a claim writes one lease entry; a read
-// leaves the files as they are. Checked by reading the database underneath
-// the Outbox (raw_db.h).
+// records have by_state entries; a due entry carries its record; a claim
+// writes one lease entry; a read leaves the files as they are. Checked by
+// reading the database underneath the Outbox (raw_db.h).
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <map>
@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(StateChangesRewriteASmallRecordAndNotThePayload) {
     BOOST_TEST(value.size() < json.size() / 2);
     BOOST_TEST(value.find("order_created") == std::string::npos);
   }
-  BOOST_TEST(raw.All("meta").at("format") == "4");
+  BOOST_TEST(raw.All("meta").at("format") == std::to_string(kStorageFormat));
 }
 
 // A claim takes a pixel's records earliest deadline first, that is, by
@@ -116,6 +116,30 @@ BOOST_AUTO_TEST_CASE(OnlyDeadAndExpiredRecordsHaveStateEntries) {
   BOOST_TEST(by_state.size() == 1u);
   BOOST_TEST(by_state.count(std::string(1, char(State::kDead)) +
                             KeyOf("dead")) == 1u);
+}
+
+// A claim takes its records from the due entries it scans (format 5): each
+// carries its record as stored, also after the record changed while due.
+BOOST_AUTO_TEST_CASE(ADueEntryCarriesItsRecordAsStored) {
+  Enqueue({MakeEvent("1"), MakeEvent("2")});
+  RetryNow(ClaimAll());  // Due again, each with an attempt in its history.
+  outbox.reset();
+  {
+    RawDb raw(options.data_dir);
+    std::map<std::string, std::string> records = raw.All("records");
+    std::map<std::string, std::string> due = raw.DueByRecord();
+    BOOST_REQUIRE(due.size() == 2u);
+    BOOST_TEST((due == records));
+  }
+  Reopen();
+  claimed.clear();
+  ClaimAll();
+  const Record& again = claimed.at(KeyOf("1"));
+  BOOST_TEST(again.attempt_count == 1u);
+  BOOST_REQUIRE(again.attempts.size() == 1u);
+  BOOST_TEST(again.attempts[0].http_status == 503);
+  BOOST_TEST(again.last_error == "HTTP 503");
+  BOOST_TEST(again.event_json == Get("1").event_json);
 }
 
 BOOST_AUTO_TEST_CASE(AClaimWritesOneLeaseEntryAndLeavesItsRecordsAsTheyWere) {
