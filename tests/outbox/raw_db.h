@@ -193,30 +193,32 @@ struct FormatFixture : OutboxFixture {
 
   void Deliver(const std::vector<std::string>& keys, bool keep_payload) {
     Attempt attempt{kNowMs, 12, 200, "", "{}", "r-1", 1};
-    std::vector<Record> records;
-    for (const std::string& key : keys) records.push_back(claimed.at(key));
-    BOOST_REQUIRE(outbox->store()
-                      .Commit([&](WriteTxn& txn) {
-                        return MarkDeliveredOp(txn, records, attempt,
-                                               clock.NowMs(), keep_payload, 10);
-                      })
-                      .ok());
+    CommitOutcome([&](WriteTxn& txn) {
+      return MarkDeliveredOp(txn, Claimed(keys), attempt, clock.NowMs(),
+                             keep_payload, 10);
+    });
   }
 
   // Sends them back to due at once, with a failed attempt in their
   // history, as a retry whose wait is over.
   void RetryNow(const std::vector<std::string>& keys) {
     Attempt attempt{kNowMs, 12, 503, "", "{}", "r-2", 1};
+    CommitOutcome([&](WriteTxn& txn) {
+      return MarkRetryOp(txn, Claimed(keys), attempt, /*next_attempt_ms=*/0,
+                         /*count_attempt=*/true, clock.NowMs(), 10);
+    });
+  }
+
+  // The records of `keys` as ClaimAll read them.
+  std::vector<Record> Claimed(const std::vector<std::string>& keys) const {
     std::vector<Record> records;
     for (const std::string& key : keys) records.push_back(claimed.at(key));
-    BOOST_REQUIRE(outbox->store()
-                      .Commit([&](WriteTxn& txn) {
-                        return MarkRetryOp(txn, records, attempt,
-                                           /*next_attempt_ms=*/0,
-                                           /*count_attempt=*/true,
-                                           clock.NowMs(), 10);
-                      })
-                      .ok());
+    return records;
+  }
+
+  void CommitOutcome(const Store::Op& op) {
+    Status s = outbox->store().Commit(op);
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
   }
 
   Record Get(const std::string& id) {
