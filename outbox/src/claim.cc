@@ -8,9 +8,12 @@ namespace outbox {
 namespace {
 
 // The claim's records as its scan of `due` found them, then their payloads.
-// Committed, so the reads see them; leased, so nothing changes them. An
-// entry written before storage format 5 carries no record: those records
-// are read from `records`, as every claim did before.
+// The copies are current: a record and its due entry are written together
+// (WriteTxn), and a record whose outcome is being written stays leased, so
+// unclaimable, until that write is durable (lease_table.h). Committed, so
+// the reads see them; leased, so nothing changes them. An entry written
+// before storage format 5 carries no record: those records are read from
+// `records`, as every claim did before.
 std::vector<StatusOr<Record>> ReadLeased(const Store& store,
                                          const Claim& claim) {
   std::vector<StatusOr<Record>> read;

@@ -137,24 +137,22 @@ Status ScanDue(WriteTxn& txn, const std::string& pixel_id, int64_t now_ms,
                std::vector<std::string>* too_old,
                std::vector<std::string>* to_send,
                std::vector<std::string>* to_send_stored) {
-  return txn.ScanIndex(IndexCf::kDue, PixelPrefix(pixel_id),
-                       [&](std::string_view due_key, std::string_view stored) {
-                         int64_t deadline;
-                         std::string_view record_key;
-                         if (!ParseDueKey(due_key, &deadline, &record_key))
-                           return true;
-                         const bool is_too_old =
-                             deadline - expiry_margin_ms <= now_ms;
-                         if (!is_too_old && max_to_send == 0) return false;
-                         if (txn.IsLeased(record_key)) return true;
-                         if (is_too_old) {
-                           too_old->emplace_back(record_key);
-                           return too_old->size() < kMaxExpiredPerCall;
-                         }
-                         to_send->emplace_back(record_key);
-                         to_send_stored->emplace_back(stored);
-                         return to_send->size() < max_to_send;
-                       });
+  const auto visit = [&](std::string_view due_key, std::string_view stored) {
+    int64_t deadline;
+    std::string_view record_key;
+    if (!ParseDueKey(due_key, &deadline, &record_key)) return true;
+    const bool is_too_old = deadline - expiry_margin_ms <= now_ms;
+    if (!is_too_old && max_to_send == 0) return false;
+    if (txn.IsLeased(record_key)) return true;
+    if (is_too_old) {
+      too_old->emplace_back(record_key);
+      return too_old->size() < kMaxExpiredPerCall;
+    }
+    to_send->emplace_back(record_key);
+    to_send_stored->emplace_back(stored);
+    return to_send->size() < max_to_send;
+  };
+  return txn.ScanIndex(IndexCf::kDue, PixelPrefix(pixel_id), visit);
 }
 
 // Moves the PENDING records of `keys` to EXPIRED; counts them in

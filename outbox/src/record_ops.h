@@ -41,8 +41,9 @@ struct ClaimRequest {
 
 struct Claim {
   std::vector<std::string> keys;  // Now leased, earliest deadline first.
-  // For each key, its record as its due entry carries it (EncodeRecord),
-  // or "" for an entry written before storage format 5: read the record.
+  // For each key, its record as its due entry carries it (EncodeRecord,
+  // never empty: a record has a timestamp), or "" for an entry written
+  // before storage format 5: read the record.
   std::vector<std::string> stored;
   size_t expired = 0;  // Moved to EXPIRED instead of claimed.
 };
