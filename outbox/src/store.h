@@ -324,6 +324,8 @@ class WriteTxn {
   // Update under `key`, the RecordKey of `after`.
   void Rewrite(const std::string& key, const Record& before,
                const Record& after, Visibility visibility);
+  // Puts `entries` but those in `except` with the same value; deletes
+  // `entries` but those whose key `except` has (put again, so replaced).
   void PutIndex(const std::vector<IndexEntry>& entries,
                 const std::vector<IndexEntry>& except, Visibility visibility);
   void DeleteIndex(const std::vector<IndexEntry>& entries,

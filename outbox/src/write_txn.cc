@@ -16,6 +16,12 @@ bool Contains(const std::vector<IndexEntry>& entries, const IndexEntry& e) {
   return std::find(entries.begin(), entries.end(), e) != entries.end();
 }
 
+bool ContainsKey(const std::vector<IndexEntry>& entries, const IndexEntry& e) {
+  return std::any_of(entries.begin(), entries.end(), [&](const IndexEntry& x) {
+    return x.cf == e.cf && x.key == e.key;
+  });
+}
+
 bool IsQueue(IndexCf cf) {
   return cf == IndexCf::kDue || cf == IndexCf::kRetry || cf == IndexCf::kGc;
 }
@@ -156,8 +162,9 @@ void WriteTxn::UpdateLeased(const Record& before, const Record& after,
 void WriteTxn::Rewrite(const std::string& key, const Record& before,
                        const Record& after, Visibility visibility) {
   const std::string stored = EncodeRecord(after);
-  // The old entries' values are left out: only their keys are deleted, and
-  // a due entry that stays is written again with the record's new value.
+  // The old entries' values are left out: only their keys matter for
+  // deletion, and a due entry that stays is put again with the record's
+  // new value, which replaces the old one.
   auto old_entries = IndexEntriesFor(before, key, store_.retention(), "");
   auto new_entries = IndexEntriesFor(after, key, store_.retention(), stored);
   DeleteIndex(old_entries, new_entries, visibility);
@@ -204,7 +211,9 @@ void WriteTxn::DeleteIndex(const std::vector<IndexEntry>& entries,
                            const std::vector<IndexEntry>& except,
                            Visibility visibility) {
   for (const IndexEntry& e : entries) {
-    if (Contains(except, e)) continue;
+    // An entry kept under the same key is put again (if its value changed)
+    // in the same batch, which replaces it: no delete needed.
+    if (ContainsKey(except, e)) continue;
     IndexBatch(e.cf, visibility)
         .Delete(store_.IndexHandle(e.cf), e.key)
         .PermitUncheckedError();
